@@ -1,0 +1,1 @@
+"""One module per verb family; ``cli`` imports each only when it is used."""
