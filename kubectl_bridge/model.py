@@ -269,6 +269,24 @@ class AgentInfo:
 
 
 @dataclass(frozen=True)
+class PeerNetns:
+    """A namespace that host interfaces lead into, and who lives there.
+
+    Filled for node-scope snapshots so every bridge port can be mapped to
+    its pod: the kube layer matches ``container_id``/``pod_uid`` against the
+    pods the API says run on the node; locally they are shown as they are.
+    """
+
+    nsid: int
+    netns_path: str | None = None
+    pid: int | None = None
+    container_id: str | None = None
+    pod_uid: str | None = None
+    links: tuple[Link, ...] = ()
+    addresses: tuple[Address, ...] = ()
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """One collection: the host namespace and, for a pod, the pod's namespace."""
 
@@ -276,6 +294,7 @@ class Snapshot:
     target: Target
     host: NetnsView
     pod: NetnsView | None = None
+    peers: tuple[PeerNetns, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
 
