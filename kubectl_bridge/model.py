@@ -284,6 +284,10 @@ class PeerNetns:
     pod_uid: str | None = None
     links: tuple[Link, ...] = ()
     addresses: tuple[Address, ...] = ()
+    #: Set by the kube layer once it has matched the ids above to a pod, so
+    #: renderers can label a bridge port with its pod (``stitch.owner``).
+    pod_name: str | None = None
+    pod_namespace: str | None = None
 
 
 @dataclass(frozen=True)
