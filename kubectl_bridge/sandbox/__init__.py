@@ -1,0 +1,1 @@
+"""The seed's lab on one machine: real namespaces built from declarative specs."""
