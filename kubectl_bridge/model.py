@@ -322,6 +322,10 @@ class Request:
     host_network: bool = False
     pid: int | None = None
     netns: str | None = None  # a name under /run/netns or a path
+    #: The namespace to treat as the node's own (a name under /run/netns or a
+    #: path); None means the agent's.  Sandboxes and tests model a node as a
+    #: namespace of its own, so the agent can run anywhere on the machine.
+    host_netns: str | None = None
 
 
 # --- the pure core's output ------------------------------------------------
