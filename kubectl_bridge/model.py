@@ -254,6 +254,11 @@ class Target:
     pod_namespace: str | None = None
     pod_ips: tuple[str, ...] = ()
     container_id: str | None = None
+    #: Set by the kube layer: the node the pod (or node target) is on, and
+    #: what the API told us that the user should know (e.g. "container app
+    #: is in CrashLoopBackOff; its pod sandbox's namespace is used").
+    node_name: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
