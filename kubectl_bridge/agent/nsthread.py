@@ -74,23 +74,24 @@ def netlink_socket_in(path: str) -> socket.socket:
     )
 
 
-def read_sysctl_in(path: str, keys: list[str]) -> dict[str, str | None]:
-    """Read ``/proc/sys`` keys (dotted or slashed) as the namespace at ``path`` sees them.
+def read_sysctls(keys: list[str]) -> dict[str, str | None]:
+    """Read ``/proc/sys`` keys (dotted or slashed) in the calling thread's namespace.
 
     A key that does not exist (module not loaded, interface gone) maps to None.
     """
+    out: dict[str, str | None] = {}
+    for key in keys:
+        try:
+            with open(_sysctl_file(key), encoding="ascii") as f:
+                out[key] = f.read().strip()
+        except OSError:
+            out[key] = None
+    return out
 
-    def read() -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        for key in keys:
-            try:
-                with open(_sysctl_file(key), encoding="ascii") as f:
-                    out[key] = f.read().strip()
-            except OSError:
-                out[key] = None
-        return out
 
-    return run_in_netns(path, read)
+def read_sysctl_in(path: str, keys: list[str]) -> dict[str, str | None]:
+    """``read_sysctls`` as the namespace at ``path`` sees them."""
+    return run_in_netns(path, lambda: read_sysctls(keys))
 
 
 def write_sysctl_in(path: str, values: dict[str, str]) -> None:
