@@ -63,8 +63,8 @@ platforms run the same pure-Python archive.
 
 Shell completion of `kubectl bridge` (kubectl >= 1.26) needs the helper
 on PATH; krew does not link it, so once after install or upgrade run:
-  ln -sf "${{KREW_ROOT:-$HOME/.krew}}/store/bridge/{version}/{completer}" \\
-    "${{KREW_ROOT:-$HOME/.krew}}/bin/{completer}"
+  K="${{KREW_ROOT:-$HOME/.krew}}"
+  ln -sf "$K/store/bridge/{version}/{completer}" "$K/bin/"
 """
 
 
