@@ -1,0 +1,277 @@
+"""The debug pod's life: reuse or create, wait, explain failures, delete.
+
+Rules:
+
+- reuse only a Running pod of ours on the same node, in the debug
+  namespace, with our version and the same spec hash (``debugpod.is_reusable``);
+- a pod we create is deleted again if anything fails — including Ctrl-C or
+  SIGTERM at any moment, even in the middle of the create call (each run
+  marks its pods with a run id, so a create whose answer never arrived is
+  still found and deleted);
+- ``--rm`` deletes every pod this run used; otherwise the pod is kept for
+  the next run and ends by its ``activeDeadlineSeconds``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..errors import ClusterError
+from . import debugpod as dp
+from .api import Api, ApiStatusError
+
+ANNOTATION_RUN = "kubectl-bridge.io/run"
+PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+#: Waiting reasons that will not fix themselves within our timeout.
+HOPELESS = frozenset(
+    {
+        "ImagePullBackOff",
+        "ErrImagePull",
+        "InvalidImageName",
+        "ErrImageNeverPull",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+        "RunContainerError",
+    }
+)
+PULL_REASONS = frozenset({"ImagePullBackOff", "ErrImagePull", "InvalidImageName"})
+
+
+class DebugPods:
+    """Debug pods used by one run, and the promise to clean up after it."""
+
+    def __init__(
+        self,
+        api: Api,
+        options: dp.DebugPodOptions,
+        *,
+        requested_by: str | None = None,
+        before_create: Callable[[], None] | None = None,
+    ) -> None:
+        self.api = api
+        self.options = options
+        self.requested_by = requested_by
+        self.before_create = before_create
+        self.run_id = secrets.token_hex(6)
+        self.created: list[str] = []
+        self.used: list[str] = []
+        self._creating_on: list[str] = []
+
+    def manifest(self, node: str, target: str) -> dict[str, Any]:
+        """The manifest this run would create on ``node``."""
+        return dp.debug_pod_manifest(
+            node, self.options, target=target, requested_by=self.requested_by
+        )
+
+    def ensure(self, node: str, target: str) -> str:
+        """The name of a Running debug pod on ``node``: reused, or created and waited for."""
+        manifest = self.manifest(node, target)
+        ns = self.options.namespace
+        found = self.api.list_pods(
+            ns, labels=dp.reuse_selector(manifest), fields=f"spec.nodeName={node}"
+        )
+        now = time.time()
+        usable = [p for p in found if dp.is_reusable(p, manifest, now=now)]
+        if usable:
+            best = max(usable, key=lambda p: p["metadata"].get("creationTimestamp", ""))
+            name = str(best["metadata"]["name"])
+            self.used.append(name)
+            return name
+        if self.before_create is not None:
+            self.before_create()
+            self.before_create = None  # preflight once per run
+        name = self._create(manifest)
+        self.used.append(name)
+        self._wait(name)
+        return name
+
+    def _create(self, manifest: dict[str, Any]) -> str:
+        manifest["metadata"]["annotations"][ANNOTATION_RUN] = self.run_id
+        node = manifest["spec"]["nodeName"]
+        self._creating_on.append(node)
+        try:
+            pod = self.api.create_pod(self.options.namespace, manifest)
+        except ApiStatusError as exc:
+            self._creating_on.remove(node)  # the server answered: nothing was created
+            if exc.status == 403 and "PodSecurity" in exc.server_message:
+                raise self._pod_security_error(exc) from exc
+            raise
+        name = str(pod["metadata"]["name"])
+        self.created.append(name)
+        self._creating_on.remove(node)
+        return name
+
+    def _pod_security_error(self, exc: ApiStatusError) -> ClusterError:
+        ns = self.options.namespace
+        level = None
+        with contextlib.suppress(ClusterError):
+            obj = self.api.get_namespace(ns)
+            level = ((obj or {}).get("metadata", {}).get("labels") or {}).get(PSA_ENFORCE)
+        why = exc.server_message.split(": ", 1)[-1]
+        fix = f"kubectl label --overwrite ns {ns} {PSA_ENFORCE}=privileged"
+        if level:
+            said = f"namespace {ns} has {PSA_ENFORCE}={level}"
+        else:
+            said = f"namespace {ns} has no {PSA_ENFORCE} label, so the cluster default applies"
+        return ClusterError(
+            f"Pod Security admission refused the debug pod in namespace {ns} ({why})",
+            f"{said}: label it privileged ('{fix}') or pass --debug-namespace with a "
+            "namespace that allows privileged pods (see docs/cluster.md)",
+        )
+
+    # --- waiting ---------------------------------------------------------------
+
+    def _wait(self, name: str) -> None:
+        ns = self.options.namespace
+        deadline = time.monotonic() + self.options.wait_seconds
+        pod = self.api.get_pod(ns, name)
+        while True:
+            if pod is None:
+                raise ClusterError(
+                    f"debug pod {ns}/{name} was deleted while starting",
+                    "someone else removed it; run the command again",
+                )
+            verdict = judge(pod)
+            if verdict == "running":
+                return
+            if verdict != "pending":
+                raise self._start_failure(pod, verdict)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._start_failure(pod, "timeout")
+            pod = self._next_state(ns, name, pod, remaining)
+
+    def _next_state(
+        self, ns: str, name: str, pod: dict[str, Any], remaining: float
+    ) -> dict[str, Any] | None:
+        rv = str(pod["metadata"].get("resourceVersion", ""))
+        for event in self.api.watch_pod(ns, name, rv, remaining):
+            kind, obj = event.get("type"), event.get("object") or {}
+            if kind == "DELETED":
+                return None
+            if kind == "ERROR":  # e.g. 410 Gone: start over from a fresh read
+                return self.api.get_pod(ns, name)
+            if judge(obj) != "pending":
+                return dict(obj)
+            pod = obj
+        return self.api.get_pod(ns, name)
+
+    def _start_failure(self, pod: dict[str, Any], verdict: str) -> ClusterError:
+        meta, status = pod["metadata"], pod.get("status") or {}
+        ref = f"{meta['namespace']}/{meta['name']}"
+        node = pod.get("spec", {}).get("nodeName", "?")
+        reason, message = waiting_reason(status)
+        events = summarize_events(self.api.pod_events(meta["namespace"], meta["name"]))
+        detail = f"{reason}: {message}" if message else reason
+        tail = f" (events: {events})" if events else ""
+        if verdict == "timeout":
+            return ClusterError(
+                f"debug pod {ref} not Running on node {node} after "
+                f"{self.options.wait_seconds:g}s ({detail}){tail}",
+                "raise --timeout, or look at the node; the pod was deleted",
+            )
+        if reason in PULL_REASONS:
+            hint = (
+                f"node {node} cannot pull {self.options.image}: mirror it and pass --image "
+                "(and --image-pull-secret if the registry needs one)"
+            )
+        else:
+            hint = "the node refused or killed the pod; the events say why"
+        return ClusterError(f"debug pod {ref} did not start on node {node}: {detail}{tail}", hint)
+
+    # --- cleaning up -----------------------------------------------------------
+
+    def release(self, *, success: bool) -> list[str]:
+        """Delete what must not outlive this run; returns the names deleted."""
+        doomed = list(self.used if self.options.remove else [])
+        if not success:
+            doomed += self.created
+        with _shielded():
+            doomed += self._orphans()
+            deleted = []
+            for name in dict.fromkeys(doomed):
+                with contextlib.suppress(ClusterError):
+                    self.api.delete_pod(self.options.namespace, name)
+                    deleted.append(name)
+        return deleted
+
+    def _orphans(self) -> list[str]:
+        """Pods whose create was interrupted before we learnt their names."""
+        if not self._creating_on:
+            return []
+        with contextlib.suppress(ClusterError):
+            pods = self.api.list_pods(self.options.namespace, labels=dp.OWNED_SELECTOR)
+            return [
+                p["metadata"]["name"]
+                for p in pods
+                if (p["metadata"].get("annotations") or {}).get(ANNOTATION_RUN) == self.run_id
+            ]
+        return []
+
+
+def judge(pod: dict[str, Any]) -> str:
+    """``running``, ``pending``, or why it will never run (a waiting reason or phase)."""
+    status = pod.get("status") or {}
+    phase = status.get("phase")
+    if phase in ("Failed", "Succeeded"):
+        return str(status.get("reason") or phase)
+    for cs in status.get("containerStatuses") or []:
+        state = cs.get("state") or {}
+        if state.get("terminated"):
+            return str(state["terminated"].get("reason") or "Terminated")
+        reason = (state.get("waiting") or {}).get("reason")
+        if reason in HOPELESS:
+            return str(reason)
+        if phase == "Running" and state.get("running"):
+            return "running"
+    return "pending"
+
+
+def waiting_reason(status: dict[str, Any]) -> tuple[str, str]:
+    """The most telling (reason, message) of a pod that is not running."""
+    if status.get("phase") in ("Failed", "Succeeded"):
+        return str(status.get("reason") or status["phase"]), _one_line(status.get("message"))
+    for cs in status.get("containerStatuses") or []:
+        state = cs.get("state") or {}
+        for key in ("waiting", "terminated"):
+            if state.get(key):
+                return str(state[key].get("reason") or key), _one_line(state[key].get("message"))
+    return str(status.get("phase") or "Pending"), ""
+
+
+def summarize_events(events: list[dict[str, Any]], limit: int = 3) -> str:
+    """Warnings first, one per reason, newest wins: ``Failed: …; BackOff: …``."""
+    by_reason: dict[str, str] = {}
+    for ev in events:
+        if ev.get("type") == "Warning":
+            by_reason[str(ev.get("reason"))] = _one_line(ev.get("message"))
+    if not by_reason:
+        for ev in events[-limit:]:
+            by_reason[str(ev.get("reason"))] = _one_line(ev.get("message"))
+    parts = [f"{r}: {m}" for r, m in list(by_reason.items())[-limit:]]
+    return "; ".join(parts)
+
+
+def _one_line(text: Any, limit: int = 200) -> str:
+    flat = " ".join(str(text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+@contextlib.contextmanager
+def _shielded() -> Iterator[None]:
+    """Let cleanup finish: a second Ctrl-C (or SIGTERM) must not leave a pod behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
