@@ -15,12 +15,10 @@ same time on one machine.  The sandbox, benchmarks and tests all build on it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import secrets
-import signal
 import subprocess
 import time
 import uuid
@@ -30,8 +28,9 @@ from types import TracebackType
 from typing import Any
 
 from ..agent.nsthread import write_sysctl_in
-from . import cgroups
+from . import cgroups, netops
 from .cgroups import CgroupSpec
+from .netops import NETNS_DIR, teardown_from_state
 from .specs import BridgeSpec, NodeSpec, PodSpec, RouteSpec, UplinkSpec, seed_node_spec
 
 __all__ = [
@@ -49,7 +48,6 @@ __all__ = [
     "unique_prefix",
 ]
 
-NETNS_DIR = "/run/netns"
 NO_IPV6 = {"net.ipv6.conf.all.disable_ipv6": "1", "net.ipv6.conf.default.disable_ipv6": "1"}
 
 
@@ -131,7 +129,7 @@ class Topology:
             if proc.poll() is None:
                 proc.kill()
             proc.wait(timeout=10)
-        _teardown_state(self._state)
+        netops.teardown_state(self._state)
         self._torn_down = True
         if self.state_path:
             Path(self.state_path).unlink(missing_ok=True)
@@ -158,7 +156,7 @@ class Topology:
 
     def _add_netns(self, name: str) -> str:
         self._record("netns", name)
-        _ip("netns", "add", name)
+        netops.ip("netns", "add", name)
         path = f"{NETNS_DIR}/{name}"
         settings = {} if self.spec.ipv6 else dict(NO_IPV6)
         write_sysctl_in(path, settings)
@@ -174,7 +172,7 @@ class Topology:
             start_new_session=True,
         )
         self._procs.append(proc)
-        self._record("processes", {"pid": proc.pid, "start": _start_time(proc.pid)})
+        self._record("processes", {"pid": proc.pid, "start": netops.start_time(proc.pid)})
         want = os.stat(netns_path).st_ino
         deadline = time.monotonic() + 5
         while os.stat(f"/proc/{proc.pid}/ns/net").st_ino != want:
@@ -193,7 +191,7 @@ def build(spec: NodeSpec, state_path: str | None = None) -> Topology:
             _build_pod(topo, pod)
         node_lines = [_route_line(r) for r in spec.routes]
         if node_lines:
-            _batch(topo.node_netns, node_lines)
+            netops.batch(topo.node_netns, node_lines)
         if spec.uplink and spec.uplink.masquerade:
             for cidr in spec.uplink.masquerade:
                 topo.run(topo.node_netns, "iptables", "-t", "nat", "-A", "POSTROUTING",
@@ -226,7 +224,7 @@ def _build_node(topo: Topology) -> None:
             f"addr add {up.address} dev {up.name}",
             f"link set {up.name} up",
         ]
-    _batch(topo.node_netns, lines)
+    netops.batch(topo.node_netns, lines)
     if up and topo.router_netns:
         node_ip = up.address.split("/")[0]
         rlines = [
@@ -235,7 +233,7 @@ def _build_node(topo: Topology) -> None:
             f"link set {up.router_ifname} up",
         ]
         rlines += [f"route add {cidr} via {node_ip}" for cidr in up.return_routes]
-        _batch(topo.router_netns, rlines)
+        netops.batch(topo.router_netns, rlines)
 
 
 def _build_pod(topo: Topology, pod: PodSpec) -> None:
@@ -260,7 +258,7 @@ def _build_pod(topo: Topology, pod: PodSpec) -> None:
     lines.append(f"link set {handle.host_veth} up")
     if not pod.bridge:
         lines.append(f"route add {ip}/32 dev {handle.host_veth} scope link")
-    _batch(topo.node_netns, lines)
+    netops.batch(topo.node_netns, lines)
     if not pod.bridge:
         write_sysctl_in(topo.node_netns_path, {f"net/ipv4/conf/{handle.host_veth}/proxy_arp": "1"})
     gateway = pod.gateway or _default_gateway(topo.spec, pod)
@@ -269,7 +267,7 @@ def _build_pod(topo: Topology, pod: PodSpec) -> None:
         if not pod.bridge:
             plines.append(f"route add {gateway} dev {pod.ifname} scope link")
         plines.append(f"route add default via {gateway} dev {pod.ifname}")
-    _batch(netns, plines)
+    netops.batch(netns, plines)
     if pod.cgroup is not None:
         _start_processes(topo, handle, pod.cgroup, path)
 
@@ -306,52 +304,6 @@ def _route_line(route: RouteSpec) -> str:
     if route.dev:
         line += f" dev {route.dev}"
     return line
-
-
-def _ip(*argv: str, stdin: str | None = None) -> None:
-    result = subprocess.run(
-        ["ip", *argv], check=False, input=stdin, capture_output=True, text=True, timeout=30
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"ip {' '.join(argv)}: {result.stderr.strip() or result.stdout.strip()}")
-
-
-def _batch(netns: str, lines: list[str]) -> None:
-    """One ``ip`` process per namespace: fast enough for hundreds of pods."""
-    _ip("-n", netns, "-batch", "-", stdin="\n".join(lines) + "\n")
-
-
-def _start_time(pid: int) -> str | None:
-    """Field 22 of /proc/PID/stat: tells a reused PID from ours after a crash."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]
-
-
-def _teardown_state(state: dict[str, list[Any]]) -> None:
-    for proc in state.get("processes", []):
-        pid, start = int(proc["pid"]), proc.get("start")
-        if start is not None and _start_time(pid) == start:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-    cgroups.remove_dirs([str(d) for d in state.get("cgroup_dirs", [])])
-    for name in reversed(state.get("netns", [])):
-        if os.path.exists(f"{NETNS_DIR}/{name}"):
-            subprocess.run(
-                ["ip", "netns", "del", str(name)], check=False, capture_output=True, timeout=30
-            )
-
-
-def teardown_from_state(path: str) -> None:
-    """Clean up after a crashed run from the state file ``build`` kept."""
-    try:
-        state = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return
-    _teardown_state(state)
-    Path(path).unlink(missing_ok=True)
 
 
 def unique_prefix(tag: str = "kbt") -> str:

@@ -116,3 +116,32 @@ def test_node_scope_maps_every_port_to_its_pod(seed: Topology) -> None:
         for e in snap.host.fdb
         if e.is_local and e.port_ifindex == link(snap.host, "docker0").ifindex
     } == {"02:42:a5:85:91:b6"}
+
+
+def test_pod_scope_netlink_cost_does_not_grow_with_pods(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from kubectl_bridge.agent import rtnl
+    from kubectl_bridge.sandbox import topology
+
+    seen = {"requests": 0, "messages": 0}
+    original = rtnl.Netlink._request
+
+    def counting(self, msg, msg_type, flags):  # type: ignore[no-untyped-def]
+        answers = original(self, msg, msg_type, flags)
+        seen["requests"] += 1
+        seen["messages"] += len(answers)
+        return answers
+
+    monkeypatch.setattr(rtnl.Netlink, "_request", counting)
+    costs = []
+    for pods in (2, 12):
+        spec = topology.seed_node_spec(topology.unique_prefix("kbt"), pods=pods)
+        with topology.build(spec, state_path=str(tmp_path / f"{pods}.json")) as topo:
+            seen.update(requests=0, messages=0)
+            collect(pod_request(topo, "nginx1"))
+            costs.append(dict(seen))
+            seen.update(requests=0, messages=0)
+            collect(model.Request(kind="host", host_netns=topo.node_netns))
+            costs.append(dict(seen))
+    pod_small, node_small, pod_big, node_big = costs
+    assert pod_small == pod_big  # same requests, same answers: nothing walks the other pods
+    assert node_big["messages"] > node_small["messages"]  # while a node view does dump
