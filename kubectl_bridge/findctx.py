@@ -15,6 +15,8 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 INTERFACE_KINDS = ("pod-interface", "host-interface", "bridge", "uplink")
 DOWN_STATES = ("DOWN", "LOWERLAYERDOWN", "NOTPRESENT", "DORMANT")
 BAD_NEIGHBOUR = ("FAILED", "INCOMPLETE")
+#: Codes about one pod even when reported on a shared hop (its MAC on the bridge).
+PERSONAL = ("fdb-not-learned", "fdb-wrong-port", "neigh-failed")
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,13 @@ class PathContext:
         return [h for h in self.hops(*INTERFACE_KINDS) if is_down(h)]
 
     def finding(self, severity: str, code: str, message: str, hint: str, hop: Hop) -> Finding:
-        """A finding about this path, prefixed with its pod on a node view."""
-        return Finding(severity, code, self.who + message, hint, hop.name)
+        """A finding about this path, prefixed with its pod on a node view.
+
+        Shared hops (the bridge, the uplink) are not the pod's own: their
+        findings carry no prefix, so one fault on them is reported once.
+        """
+        personal = hop.kind in ("pod-interface", "host-interface", "route") or code in PERSONAL
+        return Finding(severity, code, (self.who if personal else "") + message, hint, hop.name)
 
 
 def is_down(hop: Hop) -> bool:

@@ -164,9 +164,19 @@ def display_name(link: Link) -> str:
     return link.name
 
 
+def is_host_network_pod(snapshot: Snapshot) -> bool:
+    """A pod with ``hostNetwork: true``: it was asked for, but has no namespace of its own.
+
+    The agent also marks ``host`` targets as host-network (it read the host
+    namespace); those are node views, not pods.
+    """
+    target = snapshot.target
+    return snapshot.pod is None and target.host_network and target.kind not in ("host", "node")
+
+
 def is_node_view(snapshot: Snapshot) -> bool:
     """Whether this snapshot is of a whole node rather than one pod."""
-    return snapshot.pod is None and not snapshot.target.host_network
+    return snapshot.pod is None and not is_host_network_pod(snapshot)
 
 
 def target_label(target: Target, hostname: str) -> str:

@@ -19,6 +19,7 @@ from .netindex import (
     NetIndex,
     default_route,
     display_name,
+    is_host_network_pod,
     longest_match,
     owner_of_peer,
     owner_of_target,
@@ -37,7 +38,7 @@ def paths(snapshot: Snapshot) -> list[Path]:
     at the node's own stack.
     """
     host = NetIndex(snapshot.host.links, snapshot.host.addresses)
-    if snapshot.target.host_network:
+    if is_host_network_pod(snapshot):
         return [_host_network_path(snapshot, host)]
     if snapshot.pod is not None:
         pod = NetIndex(snapshot.pod.links, snapshot.pod.addresses)
@@ -68,9 +69,11 @@ def _pod_interfaces(links: Iterable[Link]) -> list[Link]:
 def _node_paths(snapshot: Snapshot, host: NetIndex) -> list[Path]:
     """Node view: every host interface that leads into another namespace."""
     peers = {p.nsid: p for p in snapshot.peers}
+    # The uplink may itself be a veth (a kind node, a lab): it is the way out, not a pod.
+    uplinks = {r.oif for r in snapshot.host.routes if r.destination == "default"}
     result = []
     for link in sorted(snapshot.host.links, key=lambda lk: lk.ifindex):
-        if link.link_netnsid is None or link.peer_ifindex is None:
+        if link.link_netnsid is None or link.peer_ifindex is None or link.ifindex in uplinks:
             continue
         peer = peers.get(link.link_netnsid)
         if peer is not None:

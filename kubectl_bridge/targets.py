@@ -9,6 +9,7 @@ a path gets its snapshots here, so all of them accept the same targets.
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,12 +85,33 @@ def read_snapshot_file(path: str) -> Snapshot:
     except OSError as exc:
         raise SnapshotError(f"cannot read {path}: {exc.strerror}", "check the path") from exc
     try:
-        return parse(text)
+        return parse(_unwrap_view(text))
     except SchemaError as exc:
         raise SnapshotError(
             f"{path} is not a kubectl-bridge snapshot: {exc}",
             "save one with 'kubectl bridge snapshot TARGET > FILE'",
         ) from exc
+
+
+def _unwrap_view(text: str) -> str:
+    """``-o json`` output carries the snapshot under ``snapshot``; a bare snapshot is itself."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text  # parse() reports it
+    if (
+        isinstance(data, dict)
+        and data.get("kind") == "List"
+        and isinstance(data.get("items"), list)
+    ):
+        if len(data["items"]) != 1:
+            raise SchemaError(
+                f"a list of {len(data['items'])} views; pick one, e.g. jq '.items[0]' FILE"
+            )
+        data = data["items"][0]
+    if isinstance(data, dict) and isinstance(data.get("snapshot"), dict):
+        return json.dumps(data["snapshot"])
+    return text
 
 
 def acquire(args: argparse.Namespace, *, scope: str = "pod") -> list[Snapshot]:

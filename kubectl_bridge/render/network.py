@@ -68,15 +68,17 @@ def _inter_pod(view: View, bv: BridgeView) -> str:
     """Docker's enable_icc: whether pods on this bridge can reach each other.
 
     Only answerable from the snapshot when bridged frames bypass iptables:
-    then nothing on the host filters pod-to-pod traffic on the bridge.
+    then nothing on the host filters pod-to-pod traffic on the bridge.  The
+    kernel sends them through iptables when the bridge's own option or the
+    namespace-wide sysctl says so.
     """
     sysctls = view.snapshot.host.sysctls
     per_bridge = bv.bridge.nf_call_iptables
     global_ = sysctls.bridge_nf_call_iptables if sysctls else None
-    if per_bridge is False or (per_bridge is None and global_ == 0):
-        return "allowed (bridged frames bypass iptables: bridge-nf-call-iptables = 0)"
     if per_bridge is True or global_ == 1:
         return "unknown (bridged frames pass iptables FORWARD; its rules are not collected)"
+    if global_ == 0:
+        return "allowed (bridged frames bypass iptables: bridge-nf-call-iptables = 0)"
     return "unknown (br_netfilter state not collected)"
 
 

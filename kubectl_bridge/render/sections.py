@@ -17,6 +17,8 @@ from ..stitch import host_peer
 from .view import View
 
 Row = dict[str, Any]
+#: The rules every namespace starts with (local, main, default): not worth a line.
+DEFAULT_RULES = {(0, 255), (32766, 254), (32767, 253)}
 
 
 def interfaces(view: View) -> list[Row]:
@@ -102,7 +104,11 @@ def macs(view: View) -> list[Row]:
         if only is not None and e.bridge_ifindex not in only:
             continue
         port = view.host.name(e.port_ifindex)
-        owner = f"port {port} (its own MAC)" if e.is_local else owners.get(e.mac.lower())
+        if e.is_local:
+            what = "bridge" if e.port_ifindex == e.bridge_ifindex else "port"
+            owner = f"{what} {port} (its own MAC)"
+        else:
+            owner = owners.get(e.mac.lower())
         rows.append(
             {
                 "bridge": names[e.bridge_ifindex].name,
@@ -248,5 +254,6 @@ def routes(view: View) -> dict[str, list[Row]]:
     rules = [
         {"priority": r.priority, "table": r.table, "src": r.src, "dst": r.dst, "iif": r.iif}
         for r in snap.host.rules
+        if (r.priority, r.table) not in DEFAULT_RULES or r.src or r.dst or r.iif or r.fwmark
     ]
     return {"routes": rows, "lookups": lookups, "rules": rules}

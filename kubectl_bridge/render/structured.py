@@ -21,6 +21,13 @@ from .view import View
 API_VERSION = "kubectl-bridge/v1"
 
 
+class _NoAliases(yaml.SafeDumper):
+    """``path`` and ``paths[0].hops`` are the same list: write it twice, not as &id001."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def hop_data(hop: Hop) -> dict[str, Any]:
     """One hop: ``kind`` and ``name`` first, its details nested (they have a ``kind`` too)."""
     return {
@@ -72,5 +79,6 @@ def dumps(documents: Sequence[dict[str, Any]], fmt: str) -> str:
         else {"apiVersion": API_VERSION, "kind": "List", "items": list(documents)}
     )
     if fmt == "yaml":
-        return yaml.safe_dump(data, sort_keys=False, default_flow_style=False).rstrip("\n")
+        text = yaml.dump(data, Dumper=_NoAliases, sort_keys=False, default_flow_style=False)
+        return text.rstrip("\n")
     return json.dumps(data, indent=2)

@@ -53,7 +53,9 @@ def section(title: str, body: str, style: Style, notes: Sequence[str] = ()) -> s
     """A titled block: the heading, the table, then wrapped notes."""
     out = [style.heading(title), body] if body else [style.heading(title)]
     for note in notes:
-        out.append(textwrap.fill(note, style.width, initial_indent="  ", subsequent_indent="  "))
+        out.append(
+            textwrap.fill(note, style.width, initial_indent="  ", subsequent_indent="     ")
+        )
     return "\n".join(out)
 
 
@@ -70,6 +72,8 @@ def render_interfaces(rows: Sequence[Row], style: Style) -> str:
         ("PEER", lambda r: r["peer"] if style.wide else _short(r["peer"]), 1),
         ("MASTER", lambda r: r["master"], 2),
     ]
+    if all(r["netns"] == "host" for r in rows):
+        del columns[0]  # a node view: every row is the host's
     if style.wide:
         columns[1:1] = [("IFINDEX", lambda r: r["ifindex"], 0)]
         columns += [
