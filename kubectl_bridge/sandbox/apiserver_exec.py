@@ -38,6 +38,23 @@ def exit_status(code: int) -> dict[str, Any]:
     }
 
 
+def node_bin(state: State) -> str:
+    """A directory whose ``python3`` is the node's interpreter, put first on PATH.
+
+    A stock image's ``python3`` is a plain binary; on a developer machine the
+    first ``python3`` on PATH may be a pyenv shim (0.3 s per start) or a
+    virtualenv that already has pyroute2 (hiding a payload that lacks it).
+    The state's ``python`` (default ``/usr/bin/python3``) avoids both.
+    """
+    directory = os.path.join(state.cache_root, "bin")
+    link = os.path.join(directory, "python3")
+    if not os.path.islink(link):
+        os.makedirs(directory, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.symlink(state.python, link)
+    return directory
+
+
 def exec_argv(state: State, pod: dict[str, Any], command: list[str]) -> list[str] | None:
     """Where the command runs: the node's namespace for hostNetwork pods, else the pod's."""
     if pod["spec"].get("hostNetwork"):
@@ -65,6 +82,7 @@ async def serve_exec(
         state.faults.exec_drops -= 1
     env = dict(os.environ)
     env["KUBECTL_BRIDGE_CACHE"] = os.path.join(state.cache_root, pod["metadata"]["uid"])
+    env["PATH"] = f"{node_bin(state)}{os.pathsep}{env.get('PATH', '')}"
     try:
         proc = await asyncio.create_subprocess_exec(
             *argv,

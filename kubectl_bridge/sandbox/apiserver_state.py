@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import shutil
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field, fields
@@ -105,6 +108,7 @@ class State:
             self.add_pod(pod)
         self.faults = Faults.from_dict(data.get("faults", {}))
         self.cache_root: str = data.get("cache_root", "/tmp/kubectl-bridge-standin")
+        self.python: str = data.get("python") or _node_python()
         self.exec_count = 0
 
     @classmethod
@@ -302,6 +306,13 @@ class State:
             "exec_count": self.exec_count,
             "faults": self.faults.__dict__,
         }
+
+
+def _node_python() -> str:
+    """The interpreter debug pods run: the system one, like a stock image's."""
+    if os.path.exists("/usr/bin/python3"):
+        return "/usr/bin/python3"
+    return shutil.which("python3") or sys.executable
 
 
 def _baseline_violations(spec: dict[str, Any]) -> list[str]:
