@@ -49,8 +49,8 @@ FORMAT = "kubectl-bridge-payload-1"
 #: winner's copy), then runs the agent in-process with the same stdin, where
 #: the length-prefixed request follows.  Unpacked rather than imported from
 #: the zip so Python caches bytecode next to it: a warm run skips compiling
-#: pyroute2 (about 0.4 s), even where PYTHONDONTWRITEBYTECODE is set.  It reads with ``os.read`` so no byte meant for
-#: the agent is buffered away.
+#: pyroute2 (about 0.25 s), even where PYTHONDONTWRITEBYTECODE is set.  It
+#: reads with ``os.read`` so no byte meant for the agent is buffered away.
 BOOTSTRAP = """\
 import hashlib,os,runpy,sys
 h=sys.argv[1];d=os.environ.get("KUBECTL_BRIDGE_CACHE","/tmp/kubectl-bridge")
