@@ -23,7 +23,11 @@ COMPLETE_MARK = ".complete"
 
 
 def _cache_root():
-    """Where unpacked builds live: the platform's per-user cache directory."""
+    """Where unpacked builds live: ``app/`` in the platform's per-user cache directory.
+
+    Other parts of kubectl-bridge keep their own caches beside it (payloads/),
+    so pruning old builds stays inside ``app/``.
+    """
     override = os.environ.get("KUBECTL_BRIDGE_CACHE_DIR")
     if override:
         return override
@@ -34,7 +38,7 @@ def _cache_root():
         base = os.path.join(home, "Library", "Caches")
     else:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
-    return os.path.join(base, "kubectl-bridge")
+    return os.path.join(base, "kubectl-bridge", "app")
 
 
 def _prune(root, keep):

@@ -57,8 +57,8 @@ What it needs on the cluster:
 CAVEATS = """\
 kubectl-bridge is a Python program: it needs python3 >= 3.10 on PATH and
 nothing else (its libraries are inside the download).  The first run
-unpacks them once into ~/.cache/kubectl-bridge (macOS:
-~/Library/Caches/kubectl-bridge).  Tested on linux/amd64; the other
+unpacks them once into ~/.cache/kubectl-bridge/app (macOS:
+~/Library/Caches/kubectl-bridge/app).  Tested on linux/amd64; the other
 platforms run the same pure-Python archive.
 
 Shell completion of `kubectl bridge` (kubectl >= 1.26) needs the helper

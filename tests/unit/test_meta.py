@@ -115,11 +115,46 @@ def test_bash_script_completes_verbs_flags_and_values() -> None:
     assert _bash_complete("kubectl-bridge completion ") == ["bash", "zsh", "fish"]
 
 
-@pytest.mark.parametrize(("shell", "check"), [("zsh", ["zsh", "-n"]), ("fish", ["fish", "-n"])])
-def test_zsh_and_fish_scripts_parse(shell: str, check: list[str], tmp_path: Path) -> None:
-    if not shutil.which(shell):
-        pytest.skip(f"{shell} is not installed")
-    path = tmp_path / f"complete.{shell}"
-    path.write_text(meta.SCRIPTS[shell])
-    done = subprocess.run([*check, str(path)], capture_output=True, text=True, check=False)
+def _shell(name: str, script: str) -> str:
+    if not shutil.which(name):
+        pytest.skip(f"{name} is not installed")
+    done = subprocess.run(
+        [name, "-c", script] if name == "fish" else [name, "-f", "-c", script],
+        env={"PATH": f"{VENV_BIN}:/usr/bin:/bin", "KUBECONFIG": "/nonexistent"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_fish_script_completes_through_the_completer(tmp_path: Path) -> None:
+    path = tmp_path / "kubectl-bridge.fish"
+    path.write_text(meta.SCRIPTS["fish"])
+    out = _shell("fish", f"source {path}; complete -C 'kubectl-bridge describe --output=j'")
+    assert out.splitlines() == ["--output=json"]
+    out = _shell("fish", f"source {path}; complete -C 'kubectl-bridge sandbox '")
+    assert sorted(out.splitlines()) == ["down", "status", "up"]
+
+
+def test_zsh_script_hands_candidates_to_describe(tmp_path: Path) -> None:
+    """zsh's completion system needs a terminal; stub _describe/_files and call our function."""
+    path = tmp_path / "_kubectl-bridge"
+    path.write_text(meta.SCRIPTS["zsh"])
+    stubs = (
+        f"source {path}\n"
+        "_describe() { local n=$4; print -l -- ${(P)n}; print -- opts:${@[5,-1]} }\n"
+        "_files() { print FILES }\n"
+    )
+    out = _shell("zsh", stubs + "words=(kubectl-bridge de); CURRENT=2; _kubectl_bridge")
+    assert out.splitlines() == [
+        "describe:the pod's whole path as a diagram, tables and findings",
+        "demo:walk through the seed's manual procedure on the sandbox, step by step (root)",
+        "opts:",
+    ]
+    out = _shell(
+        "zsh", stubs + "words=(kubectl-bridge describe --kubeconfig ''); CURRENT=4; _kubectl_bridge"
+    )
+    assert out.splitlines() == ["FILES"]
