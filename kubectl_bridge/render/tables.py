@@ -101,9 +101,9 @@ def render_ports(rows: Sequence[Row], style: Style) -> str:
             ("NO", lambda r: r["port_no"], 0),
             ("PORT", lambda r: r["port"], 0),
             ("STATE", lambda r: style.state(r["state"]), 0),
-            ("MAC", lambda r: r["mac"], 1),
+            ("MAC", lambda r: r["mac"], 2),
             ("POD", lambda r: _pod(r["pod"]), 0),
-            ("POD IF", lambda r: r["pod_interface"], 1),
+            ("POD IF", lambda r: r["pod_interface"], 3),
             ("POD IP", lambda r: r["pod_addresses"], 1),
         ]
         if style.wide:

@@ -24,7 +24,10 @@ def render_stats(rows: Sequence[Row], style: Style) -> str:
                     "netns": r["netns"] if direction == "RX" else "",
                     "name": r["display"] if direction == "RX" else "",
                     "dir": direction,
-                    **{f"c{i}": human_number(c[k], human=h) for i, k in enumerate(keys)},
+                    **{
+                        f"c{i}": human_number(c[k], human=h) if r["collected"] else "-"
+                        for i, k in enumerate(keys)
+                    },
                 }
             )
     columns: list[Column] = [
