@@ -82,6 +82,11 @@ def _common_flags() -> argparse.ArgumentParser:
 def _target_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", nargs="*", metavar="TARGET", help="see 'targets' below")
     parser.add_argument("--from", dest="from_file", metavar="FILE", help="render a saved snapshot")
+    parser.add_argument(
+        "--host-netns",
+        metavar="NAME|PATH",
+        help="local targets: treat this namespace as the node's (a kind node, the sandbox)",
+    )
     parser.add_argument("-c", "--container", help="container of the pod (default: the first)")
     parser.add_argument("-l", "--selector", help="label selector: every matching pod")
     parser.add_argument(

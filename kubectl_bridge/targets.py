@@ -36,7 +36,7 @@ def parse_target(words: list[str], *, from_file: str | None, selector: str | Non
             raise UsageError("--from renders a saved snapshot; give no other target with it")
         return TargetSpec("file", from_file)
     if selector:
-        if words and words != ["pod"] and words != ["pods"]:
+        if words and words not in (["pod"], ["pods"]):
             raise UsageError("-l selects pods; give no pod name with it")
         return TargetSpec("selector", selector)
     if not words:
@@ -69,13 +69,18 @@ def parse_target(words: list[str], *, from_file: str | None, selector: str | Non
     return TargetSpec(kind, name)
 
 
-def local_request(spec: TargetSpec, scope: str = "pod") -> Request:
-    """The agent request for a local target."""
+def local_request(spec: TargetSpec, scope: str = "pod", host_netns: str | None = None) -> Request:
+    """The agent request for a local target.
+
+    ``host_netns`` names the namespace to treat as the node's when the node
+    is itself a namespace (a kind node, the sandbox); ``None`` is this
+    machine's own.
+    """
     if spec.kind == "pid":
-        return Request(kind="pid", pid=int(spec.name or 0), scope=scope)
+        return Request(kind="pid", pid=int(spec.name or 0), scope=scope, host_netns=host_netns)
     if spec.kind == "netns":
-        return Request(kind="netns", netns=spec.name, scope=scope)
-    return Request(kind="host", scope="node")
+        return Request(kind="netns", netns=spec.name, scope=scope, host_netns=host_netns)
+    return Request(kind="host", scope="node", host_netns=host_netns)
 
 
 def read_snapshot_file(path: str) -> Snapshot:
@@ -126,7 +131,8 @@ def acquire(args: argparse.Namespace, *, scope: str = "pod") -> list[Snapshot]:
     if spec.kind in LOCAL_KINDS:
         from .agent.collect import collect
 
-        return [collect(local_request(spec, scope))]
+        host_netns = getattr(args, "host_netns", None)
+        return [collect(local_request(spec, scope, host_netns))]
     from .kube.session import collect_cluster
 
     return collect_cluster(args, spec)

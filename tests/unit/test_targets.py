@@ -107,3 +107,9 @@ def test_cli_argparse_errors_go_to_injected_stderr() -> None:
     status, _, err = run_cli("describe", "-o", "xml", "host")
     assert status == 2
     assert "invalid choice" in err
+
+
+def test_local_requests_carry_the_node_namespace() -> None:
+    for spec in (TargetSpec("pid", "7"), TargetSpec("netns", "blue"), TargetSpec("host")):
+        assert local_request(spec, host_netns="/run/netns/node").host_netns == "/run/netns/node"
+    assert local_request(TargetSpec("host")).host_netns is None
