@@ -60,7 +60,7 @@ class Style:
 
     def severity(self, text: str) -> str:
         """A finding's severity, coloured."""
-        return self.paint(text, SEVERITY_COLOUR.get(text, ""))
+        return self.paint(text, SEVERITY_COLOUR.get(text.lower(), ""))
 
     def heading(self, text: str) -> str:
         """A section title."""
