@@ -224,7 +224,7 @@ def _comparable(actual: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any
 def _container_running(status: dict[str, Any]) -> bool:
     for cs in status.get("containerStatuses") or []:
         if cs.get("name") == CONTAINER:
-            return bool((cs.get("state") or {}).get("running"))
+            return (cs.get("state") or {}).get("running") is not None
     return False
 
 

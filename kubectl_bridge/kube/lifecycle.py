@@ -228,7 +228,7 @@ def judge(pod: dict[str, Any]) -> str:
         reason = (state.get("waiting") or {}).get("reason")
         if reason in HOPELESS:
             return str(reason)
-        if phase == "Running" and state.get("running"):
+        if phase == "Running" and state.get("running") is not None:
             return "running"
     return "pending"
 

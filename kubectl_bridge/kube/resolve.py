@@ -117,6 +117,7 @@ def _container_ids(status: dict[str, Any], chosen: str) -> tuple[tuple[str, ...]
     the network namespace alive: the agent then finds it by pod UID or IP.
     """
     notes: list[str] = []
+    mine: list[str] = []
     running: list[str] = []
     others: list[str] = []
     statuses = (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or [])
@@ -130,11 +131,13 @@ def _container_ids(status: dict[str, Any], chosen: str) -> tuple[tuple[str, ...]
             )
         if not cid:
             continue
-        if state.get("running"):
-            (running.insert(0, cid) if cs.get("name") == chosen else running.append(cid))
-        else:
+        if state.get("running") is None:
             others.append(cid)
-    return tuple(dict.fromkeys(running + others)), notes
+        elif cs.get("name") == chosen:
+            mine.append(cid)
+        else:
+            running.append(cid)
+    return tuple(dict.fromkeys(mine + running + others)), notes
 
 
 def multus_networks(annotations: dict[str, str]) -> tuple[tuple[str, ...], list[str]]:

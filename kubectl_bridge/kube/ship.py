@@ -155,8 +155,11 @@ def _cache_dir() -> str:
 def _cached_zip(files: list[tuple[str, bytes]]) -> bytes:
     """The zip for ``files``, from the local cache when it has it; cache failures are ignored."""
     path = os.path.join(_cache_dir(), source_digest(files) + ".zip")
-    with contextlib.suppress(OSError), open(path, "rb") as fh:
-        return fh.read()
+    with contextlib.suppress(OSError, zipfile.BadZipFile), open(path, "rb") as fh:
+        cached = fh.read()
+        with zipfile.ZipFile(io.BytesIO(cached)) as archive:  # a torn write is rebuilt
+            if archive.namelist() == [name for name, _ in files]:
+                return cached
     data = zip_files(files)
     with contextlib.suppress(OSError):
         os.makedirs(os.path.dirname(path), exist_ok=True)
