@@ -104,6 +104,7 @@ def macs(view: View) -> list[Row]:
         if only is not None and e.bridge_ifindex not in only:
             continue
         port = view.host.name(e.port_ifindex)
+        owner: str | None
         if e.is_local:
             what = "bridge" if e.port_ifindex == e.bridge_ifindex else "port"
             owner = f"{what} {port} (its own MAC)"

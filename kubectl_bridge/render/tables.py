@@ -53,9 +53,7 @@ def section(title: str, body: str, style: Style, notes: Sequence[str] = ()) -> s
     """A titled block: the heading, the table, then wrapped notes."""
     out = [style.heading(title), body] if body else [style.heading(title)]
     for note in notes:
-        out.append(
-            textwrap.fill(note, style.width, initial_indent="  ", subsequent_indent="     ")
-        )
+        out.append(textwrap.fill(note, style.width, initial_indent="  ", subsequent_indent="     "))
     return "\n".join(out)
 
 
