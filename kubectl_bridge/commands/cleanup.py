@@ -64,7 +64,7 @@ def run(args: argparse.Namespace, env: Environment) -> int:
 
 
 def _age(seconds: float) -> str:
-    """kubectl's short age: 45s, 12m, 3h, 2d."""
+    """Age as kubectl prints it: 45s, 12m, 3h, 2d."""
     seconds = max(seconds, 0)
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
