@@ -3,8 +3,9 @@
 Discovery (``/version``, ``/api``, ``/api/v1``, ``/apis``), pods
 get/list/watch/create/delete, ``pods/exec``, nodes, namespaces, events and
 SelfSubjectAccessReview.  Every request needs the bearer token; RBAC and
-Pod Security answer with the status bodies real servers send.  Two
-``/_standin`` endpoints let tests look inside and change faults.
+Pod Security answer with the status bodies real servers send.  Three
+``/_standin`` endpoints let tests look inside and change faults, and let the
+sandbox demo add a pod later on.
 """
 
 from __future__ import annotations
@@ -297,6 +298,16 @@ async def standin_faults(request: web.Request) -> web.Response:
     return _json(state.snapshot())
 
 
+async def standin_add_pod(request: web.Request) -> web.Response:
+    """Add a workload pod (``POST /_standin/pods``): the sandbox's ``kubectl run``."""
+    state = request.app[STATE]
+    body = await request.json()
+    state.add_pod(body)
+    await _notify(request.app)
+    meta = body["metadata"]
+    return _json(state.pods[(meta["namespace"], meta["name"])], status=201)
+
+
 def add_routes(app: web.Application) -> None:
     """Wire every handler."""
     r = app.router
@@ -320,3 +331,4 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", access_review)
     r.add_get("/_standin/state", standin_state)
     r.add_put("/_standin/faults", standin_faults)
+    r.add_post("/_standin/pods", standin_add_pod)

@@ -121,6 +121,11 @@ class Topology:
         result = self.run(ns, "ping", "-c", str(count), "-W", "1", dst, check=False)
         return result.returncode == 0
 
+    def add_pod(self, pod: PodSpec) -> PodHandle:
+        """Attach one more pod to the built node, as ``kubectl run`` would later on."""
+        _build_pod(self, pod)
+        return self.pods[pod.name]
+
     def teardown(self) -> None:
         """Remove every process, cgroup directory and namespace made.  Idempotent."""
         if self._torn_down:
