@@ -16,7 +16,7 @@ from typing import Any
 from pyroute2.netlink.exceptions import NetlinkError
 
 from ..model import Address, BridgePort, FdbEntry, Link, NetnsView, RouteLookup
-from . import convert, queries, sysctl
+from . import convert, landmarks, queries, sysctl
 from .rtnl import Netlink, strerror
 from .views import Sections
 
@@ -58,6 +58,7 @@ def targeted_view(
     s.run("links", lambda: _path_links(nl, p, peers))
     first_hop = _first_hops(p, peers)
     s.run("route_lookups", lambda: _lookups(nl, p, ips, first_hop))
+    s.run("landmarks", lambda: landmarks.add(nl, p.links, p.lookups))
     links = tuple(convert.link(m) for m in p.links.values())
     bridges = tuple(
         convert.bridge(m) for m in p.links.values() if convert.linkinfo(m)[0] == "bridge"
@@ -80,8 +81,12 @@ def targeted_view(
         )
         or ()
     )
+    routes += s.run("table_routes", lambda: landmarks.table_routes(nl, p.links, p.lookups)) or ()
     rules = s.run("rules", lambda: tuple(convert.rule(m) for m in queries.rules(nl))) or ()
     neighbours = s.run("neighbours", lambda: _neighbours(nl, p, ips, first_hop)) or ()
+    neighbours += (
+        s.run("overlay_neighbours", lambda: landmarks.overlay_neighbours(nl, p.links)) or ()
+    )
     names = [lk.name for lk in links]
     sysctls = s.run("sysctls", lambda: sysctl.read(host_path, names))
     return NetnsView(
