@@ -20,6 +20,7 @@ import sys
 BUILD_ID = "@BUILD_ID@"
 MIN_PYTHON = (3, 10)
 COMPLETE_MARK = ".complete"
+STALE_SECONDS = 3600
 
 
 def _cache_root():
@@ -41,13 +42,31 @@ def _cache_root():
     return os.path.join(base, "kubectl-bridge", "app")
 
 
+def _age(path):
+    """Seconds since ``path`` last changed (0 if it is gone)."""
+    import time
+
+    try:
+        return time.time() - os.stat(path).st_mtime
+    except OSError:
+        return 0
+
+
 def _prune(root, keep):
-    """Remove other builds' directories: an upgrade should not leave 10 MB behind."""
+    """Remove other builds' directories: an upgrade should not leave 25 MB behind.
+
+    Only folders that are certainly ours go: a build id for a name and our
+    marker inside, so a cache folder pointed at something shared stays intact.
+    """
     import shutil
 
     for name in os.listdir(root):
-        if name != keep and not name.startswith("."):
-            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+        path = os.path.join(root, name)
+        ours = len(name) == len(keep) and all(c in "0123456789abcdef" for c in name)
+        if name != keep and ours and os.path.isfile(os.path.join(path, COMPLETE_MARK)):
+            shutil.rmtree(path, ignore_errors=True)
+        elif name.startswith(".unpack-") and _age(path) > STALE_SECONDS:
+            shutil.rmtree(path, ignore_errors=True)  # an unpack that was killed
 
 
 def _unpack(archive, root):

@@ -227,8 +227,11 @@ def test_kubectl_runs_the_installed_plugin(installed: dict[str, Any], source: Pa
 def test_kubectl_plugin_list_shows_it_without_warnings(installed: dict[str, Any]) -> None:
     done = run([KUBECTL, "plugin", "list"], installed["env"])
     bin_path = str(installed["root"] / "bin" / "kubectl-bridge")
-    assert bin_path in done.stdout.splitlines(), done.stdout + done.stderr
-    assert "warning" not in (done.stdout + done.stderr).lower().split(bin_path, 1)[-1]
+    lines = (done.stdout + done.stderr).splitlines()
+    assert bin_path in lines, lines
+    after = lines[lines.index(bin_path) + 1 :]
+    # kubectl lists a plugin's problems (not executable, shadowed) right under it
+    assert not (after and after[0].lstrip().startswith("- warning")), after[0]
 
 
 @pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="needs /usr/bin/kubectl")
@@ -298,3 +301,25 @@ def test_runs_from_the_archive_when_the_cache_cannot_be_written(
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"kubectl-bridge v{__version__}\n")
     assert not (installed["home"] / ".cache" / "kubectl-bridge" / "app").exists()
+
+
+def test_a_new_build_removes_only_older_builds(installed: dict[str, Any], tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    old_build = cache / ("0" * 32)
+    (old_build / "kubernetes").mkdir(parents=True)
+    (old_build / ".complete").write_text("")
+    unmarked = cache / ("1" * 32)
+    unmarked.mkdir()
+    other = cache / "payloads"
+    other.mkdir()
+    killed, fresh = cache / ".unpack-killed", cache / ".unpack-running"
+    killed.mkdir()
+    fresh.mkdir()
+    os.utime(killed, (0, 0))
+    env = {**installed["env"], "KUBECTL_BRIDGE_CACHE_DIR": str(cache)}
+    done = run([str(installed["root"] / "bin" / "kubectl-bridge"), "--help"], env)
+    assert done.returncode == 0, done.stderr
+    left = sorted(p.name for p in cache.iterdir())
+    (current,) = [n for n in left if n not in ("1" * 32, "payloads", fresh.name)]
+    assert (cache / current / ".complete").is_file()
+    assert left == sorted([current, "1" * 32, "payloads", fresh.name])
