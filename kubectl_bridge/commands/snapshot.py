@@ -19,6 +19,8 @@ from ..targets import acquire
 def run(args: argparse.Namespace, env: Environment) -> int:
     """Collect the target and print its snapshot as indented JSON."""
     snapshots = acquire(args, scope="pod")
+    if not snapshots:  # --dry-run: the debug pod manifest was printed instead
+        return 0
     if len(snapshots) == 1:
         env.stdout.write(dump(snapshots[0], indent=2) + "\n")
     else:

@@ -40,6 +40,8 @@ def run(
     scope = _scope(args)
     interval = _interval(args)
     snapshots = targets.acquire(args, scope=scope)
+    if not snapshots:  # --dry-run: the debug pod manifest was printed instead
+        return EXIT_OK
     if interval is not None:
         started = time.monotonic()
         sleep(interval)

@@ -70,8 +70,10 @@ class ExecStream:
         command: list[str],
         *,
         timeout: float,
+        protocols: tuple[str, ...] = (V5, V4),
     ) -> None:
         self.cfg, self.namespace, self.pod = cfg, namespace, pod
+        self.protocols = protocols
         self.container, self.command = container, command
         self.deadline = time.monotonic() + timeout
         self.timeout = timeout
@@ -120,7 +122,7 @@ class ExecStream:
         token = conf.get_api_key_with_prefix("authorization")
         if token:
             headers.append(f"Authorization: {token}")
-        connect: dict[str, Any] = {"header": headers, "subprotocols": [V5, V4]}
+        connect: dict[str, Any] = {"header": headers, "subprotocols": list(self.protocols)}
         if conf.proxy:
             proxy = urlparse(conf.proxy)
             connect.update(

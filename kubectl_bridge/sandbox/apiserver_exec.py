@@ -80,6 +80,13 @@ async def serve_exec(
     drop = state.faults.exec_drops > 0
     if drop:
         state.faults.exec_drops -= 1
+    record: dict[str, Any] = {
+        "pod": pod["metadata"]["name"],
+        "protocol": ws.ws_protocol,
+        "stdin_bytes": 0,
+        "dropped": drop,
+    }
+    state.exec_log.append(record)
     env = dict(os.environ)
     env["KUBECTL_BRIDGE_CACHE"] = os.path.join(state.cache_root, pod["metadata"]["uid"])
     env["PATH"] = f"{node_bin(state)}{os.pathsep}{env.get('PATH', '')}"
@@ -101,7 +108,7 @@ async def serve_exec(
         asyncio.ensure_future(_pump_out(proc.stdout, ws, STDOUT)),
         asyncio.ensure_future(_pump_out(proc.stderr, ws, STDERR)),
     ]
-    reader = asyncio.ensure_future(_pump_in(ws, proc, v5=v5, drop=drop))
+    reader = asyncio.ensure_future(_pump_in(ws, proc, record, v5=v5, drop=drop))
     try:
         waiter = asyncio.ensure_future(proc.wait())
         done, _ = await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
@@ -144,7 +151,12 @@ async def _pump_out(
 
 
 async def _pump_in(
-    ws: web.WebSocketResponse, proc: asyncio.subprocess.Process, *, v5: bool, drop: bool
+    ws: web.WebSocketResponse,
+    proc: asyncio.subprocess.Process,
+    record: dict[str, Any],
+    *,
+    v5: bool,
+    drop: bool,
 ) -> str:
     """Client → stdin.  Returns "closed" when the client goes away, "dropped" on the fault."""
     stdin = proc.stdin
@@ -153,6 +165,7 @@ async def _pump_in(
             continue
         channel, data = msg.data[0], msg.data[1:]
         if channel == STDIN and stdin is not None:
+            record["stdin_bytes"] += len(data)
             if drop:
                 return "dropped"
             with contextlib.suppress(ConnectionError):

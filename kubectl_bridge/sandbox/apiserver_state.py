@@ -110,6 +110,7 @@ class State:
         self.cache_root: str = data.get("cache_root", "/tmp/kubectl-bridge-standin")
         self.python: str = data.get("python") or _node_python()
         self.exec_count = 0
+        self.exec_log: list[dict[str, Any]] = []  # per exec: pod, protocol, stdin bytes
 
     @classmethod
     def load(cls, path: str) -> State:
@@ -304,6 +305,7 @@ class State:
         return {
             "pods": list(self.pods.values()),
             "exec_count": self.exec_count,
+            "exec_log": self.exec_log,
             "faults": self.faults.__dict__,
         }
 
