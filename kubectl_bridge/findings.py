@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from . import findings_cni
 from .findctx import (
     BAD_NEIGHBOUR,
-    SEVERITY_ORDER,
     PathContext,
     admin_down,
     as_int,
@@ -38,7 +38,8 @@ def evaluate(snapshot: Snapshot, paths: list[Path]) -> list[Finding]:
     for node_rule in NODE_RULES:
         found.extend(node_rule(snapshot, paths))
     unique = list(dict.fromkeys(found))
-    return sorted(unique, key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
+    # what the recognised CNI makes false is dropped, its own checks added (findings_cni)
+    return findings_cni.adjust(snapshot, paths, unique)
 
 
 def _host_network(ctx: PathContext) -> Iterator[Finding]:
