@@ -6,7 +6,9 @@ Pure.
 
 from __future__ import annotations
 
-from .model import Hop, Snapshot
+import dataclasses
+
+from .model import Hop, Route, Snapshot
 from .netindex import NetIndex, default_route, longest_match, route_text
 
 
@@ -48,9 +50,18 @@ def route_hop(snapshot: Snapshot, host: NetIndex, ip: str, family: int, expected
     return Hop("route", name, ifindex=oif, details=details)
 
 
+#: The agent's egress probes (``agent.path.EGRESS_PROBE``): "the internet", asked from the pod.
+EGRESS_PROBES = {"1.1.1.1": 4, "2606:4700:4700::1111": 6}
+
+
 def uplink_hop(snapshot: Snapshot, host: NetIndex, family: int) -> Hop | None:
-    """The default route's device: where the node's traffic leaves it."""
-    route = default_route(snapshot.host.routes, family)
+    """The default route's device: where the node's traffic leaves it.
+
+    When policy routing sends the pod's traffic by another table (AWS VPC
+    CNI's per-ENI tables), the kernel's lookup from the pod says so: its
+    table's default route is the way out, not the main table's.
+    """
+    route = _policy_default(snapshot, family) or default_route(snapshot.host.routes, family)
     if route is None or route.oif is None:
         return None
     link = host.link(route.oif)
@@ -63,3 +74,21 @@ def uplink_hop(snapshot: Snapshot, host: NetIndex, family: int) -> Hop | None:
         default_route=route_text(route, host, short=True),
     )
     return Hop("uplink", name, ifindex=route.oif, details=details)
+
+
+def _policy_default(snapshot: Snapshot, family: int) -> Route | None:
+    """The default route of the non-main table the pod's egress lookup used, if any."""
+    for lookup in snapshot.host.route_lookups:
+        if EGRESS_PROBES.get(lookup.destination) != family or lookup.error:
+            continue
+        if lookup.table in (None, 254):
+            return None
+        return default_route(
+            [
+                dataclasses.replace(r, table=254)
+                for r in snapshot.host.routes
+                if r.table == lookup.table
+            ],
+            family,
+        )
+    return None
