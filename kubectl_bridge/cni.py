@@ -58,14 +58,14 @@ CATALOGUE: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "Calico",
         (
             "no bridge, so no MAC learning table to expect: the pod's gateway 169.254.1.1 is "
-            "answered by proxy-ARP on its cali… veth, and the node routes the pod's /32 to it",
+            "answered by proxy-ARP on its cali... veth, and the node routes the pod's /32 to it",
         ),
         ("calicoctl node status", "ip route show proto bird"),
     ),
     "cilium": (
         "Cilium",
         (
-            "eBPF programs on lxc…/cilium_host may redirect packets past the routes, "
+            "eBPF programs on lxc.../cilium_host may redirect packets past the routes, "
             "neighbours and iptables shown here: the kernel tables are not the whole path",
         ),
         ("cilium-dbg bpf endpoint list", "cilium-dbg monitor", "hubble observe --pod NS/POD"),

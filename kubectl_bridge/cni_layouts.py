@@ -81,7 +81,7 @@ def _bridged(snapshot: Snapshot, host: NetIndex, link: Link, bridge: Link) -> La
         facts.append(f"bridge MTU {bridge.mtu} (Weave's default is 1376)")
         return Layout("weave", "bridge", tuple(facts), ("weave",))
     if (bridge.mac or "").startswith(DOCKER_MAC_PREFIX):
-        facts.append(f"the bridge's MAC {bridge.mac} is Docker-generated (02:42:…)")
+        facts.append(f"the bridge's MAC {bridge.mac} is Docker-generated (02:42:...)")
         return Layout("docker", "bridge", tuple(facts), _named(bridge, "docker0"))
     if bridge.name == "cbr0":
         return Layout("kubenet", "bridge", tuple(facts), ("cbr0",))
@@ -130,7 +130,7 @@ def _routed(snapshot: Snapshot, host: NetIndex, path: Path, first: Hop, link: Li
     facts = [f"{link.name} has no master: no bridge, the node routes the pod's packets"]
     cilium = _cilium(snapshot, host, via, gateway, link)
     if cilium:
-        return Layout("cilium", "ebpf", (*facts, *cilium), ("cilium_host", "lxc…"))
+        return Layout("cilium", "ebpf", (*facts, *cilium), ("cilium_host", "lxc..."))
     if via is not None and via.ifindex != link.ifindex and _ovs_devices(snapshot):
         names = ", ".join(lk.name for lk in _ovs_devices(snapshot))
         return Layout(
@@ -206,7 +206,7 @@ def _link_named(snapshot: Snapshot, name: str) -> Link | None:
 
 
 def _prefixed(link: Link, prefix: str) -> tuple[str, ...]:
-    return (f"{prefix}…",) if link.name.startswith(prefix) else ()
+    return (f"{prefix}...",) if link.name.startswith(prefix) else ()
 
 
 def first_host_detail(path: Path, key: str) -> object:

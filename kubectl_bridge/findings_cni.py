@@ -79,7 +79,7 @@ def _overlays(snapshot: Snapshot) -> Iterator[Finding]:
                 "error",
                 "overlay-down",
                 f"the overlay device {dev.name} is down: traffic to pods on other nodes "
-                f"({', '.join(remote[:3])}{'…' if len(remote) > 3 else ''}) is lost",
+                f"({', '.join(remote[:3])}{'...' if len(remote) > 3 else ''}) is lost",
                 f"ip link set {dev.name} up, or restart the CNI's node agent",
                 dev.name,
             )
