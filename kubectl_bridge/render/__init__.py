@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import capture, network, sections, tables, tables_more
+from . import capture, cni_text, network, sections, tables, tables_more
 from .diagram import render_diagram
 from .structured import document as _document
 from .structured import dumps
@@ -123,9 +123,11 @@ def _render_section(view: View, name: str, data: Any, style: Style) -> str:
 
 def describe(view: View, style: Style) -> str:
     """The default output: header, diagram, every table, findings."""
-    parts = [header(view), "", render_diagram(view, style.width, style.wide)]
+    parts = [header(view), *cni_text.summary(view.cni, style.width), ""]
+    parts.append(render_diagram(view, style.width, style.wide))
     for name, data in build_sections(view).items():
         parts += ["", _render_section(view, name, data, style)]
+    parts += ["", cni_text.render_cni(view.cni, style)]
     parts += ["", tables.render_findings(view.findings, style)]
     return "\n".join(parts)
 

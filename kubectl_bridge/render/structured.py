@@ -54,6 +54,7 @@ def document(view: View, sections: dict[str, Any]) -> dict[str, Any]:
         "kind": "PathView",
         "node": view.snapshot.agent.hostname,
         "target": to_jsonable(view.snapshot.target),
+        "cni": view.cni.to_json() if view.cni else None,
         "path": paths[0]["hops"] if paths else [],
         "paths": paths,
         "findings": [

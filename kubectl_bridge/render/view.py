@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import cni as cni_mod
 from .. import findings as findings_mod
 from .. import stitch
 from ..model import Finding, Hop, Path, Snapshot
@@ -24,6 +25,8 @@ class View:
     findings: list[Finding]
     host: NetIndex = field(compare=False)
     pod: NetIndex | None = field(compare=False, default=None)
+    #: The recognised CNI layout (``cni.recognise``).
+    cni: cni_mod.Cni | None = field(compare=False, default=None)
 
     @property
     def node_view(self) -> bool:
@@ -59,4 +62,5 @@ def build_view(snapshot: Snapshot) -> View:
         findings=findings_mod.evaluate(snapshot, paths),
         host=NetIndex(snapshot.host.links, snapshot.host.addresses),
         pod=NetIndex(pod.links, pod.addresses) if pod else None,
+        cni=cni_mod.recognise(snapshot, paths),
     )
