@@ -5,7 +5,9 @@ UID) appear in ``/proc/PID/cgroup`` of its processes, whatever the cgroup
 version (v1 ``N:ctrl:/path``, v2 ``0::/path``), driver (systemd
 ``kubepods-…-pod<uid_with_underscores>.slice/cri-containerd-<id>.scope``,
 cgroupfs ``/kubepods/besteffort/pod<uid>/<id>``) or runtime naming.  The
-pod IP is the last resort.  A pod that is not hostNetwork must never be
+pod IP is the last resort.  With the pod UID the kubelet's cgroup directory
+is looked up directly (``cgroupdir``); the scan of every process is the
+fallback.  A pod that is not hostNetwork must never be
 answered with the node's own namespace: that would show the wrong picture
 with full confidence, so it is an error.
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 from ..errors import TargetError
 from ..model import Request, Target
+from . import cgroupdir
 
 NETNS_DIR = "/run/netns"
 NS_GET_NSTYPE = 0xB703
@@ -126,7 +129,11 @@ def _by_pod(request: Request, host: os.stat_result, host_path: str | None) -> Lo
     uids = _uid_forms(request.pod_uid)
     how = ""
     pids: list[tuple[int, str | None]] = []
-    if ids:
+    if request.pod_uid:  # the kubelet's cgroup directory: a lookup, not a scan
+        pids = cgroupdir.container_pids(request.pod_uid, ids)
+        how = "cgroup:container-id" if pids and pids[0][1] else "cgroup:pod-uid"
+        pids = [(p, cid) for p, cid in pids if cid] or pids
+    if not pids and ids:
         pids = [(p, cid) for p, cid in scan_cgroups(ids) if cid]
         how = "cgroup:container-id"
     if not pids and uids:
