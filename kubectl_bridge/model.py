@@ -204,6 +204,79 @@ class Sysctls:
 
 
 @dataclass(frozen=True)
+class NetfilterRule:
+    """One netfilter rule, decoded into iptables' own terms as far as they go.
+
+    Masquerade (S10, S11's ``enable_ip_masquerade``) and pod-to-pod drops
+    (``enable_icc``) are decided by rules, not by links or routes.  Matches
+    the decoder understands become fields (``! -o docker0`` is
+    ``out_interface="docker0", negate_out=True``; ``cni+`` keeps iptables'
+    wildcard); any other match is named in ``conditions`` (``mark``,
+    ``ct state``, ``-p tcp``), meaning the rule applies only when it holds.
+    ``action``: ``masquerade``, ``snat``, ``dnat``, ``redirect``, ``accept``,
+    ``drop``, ``reject``, ``return``, ``jump``, ``goto``, ``continue`` (no
+    verdict: counters, marks, logging) or another target's lower-case name.
+    """
+
+    action: str
+    #: 4 or 6 when the rule matches one IP version only (``meta nfproto`` in
+    #: an ``inet`` table); None: the chain's family decides.
+    family: int | None = None
+    source: str | None = None  # CIDR
+    negate_source: bool = False
+    destination: str | None = None  # CIDR
+    negate_destination: bool = False
+    in_interface: str | None = None
+    negate_in: bool = False
+    out_interface: str | None = None
+    negate_out: bool = False
+    to_address: str | None = None  # SNAT/DNAT --to-source/--to-destination
+    target_chain: str | None = None  # jump/goto
+    conditions: tuple[str, ...] = ()
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class NetfilterChain:
+    """A chain with its rules, in evaluation order.
+
+    ``hook`` (``prerouting``, ``input``, ``forward``, ``output``,
+    ``postrouting``), ``type``, ``priority`` and ``policy`` (``accept``,
+    ``drop``) are set for base chains only: the ones the kernel runs
+    packets through; the others are reached by jump/goto.  ``family`` is
+    the nftables family (``ip``, ``ip6``, ``inet``).
+    """
+
+    family: str
+    table: str
+    name: str
+    hook: str | None = None
+    type: str | None = None
+    priority: int | None = None
+    policy: str | None = None
+    rules: tuple[NetfilterRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Netfilter:
+    """The nat POSTROUTING and filter FORWARD chains, and what they jump to.
+
+    ``source`` says how they were read: ``nftables`` (netlink; this includes
+    iptables-nft rules) or ``iptables-save`` / ``iptables-legacy-save``
+    (text, when netlink showed nothing usable or legacy tables are in use).
+    ``unread`` lists ``table/chain`` jump targets left unread (a limit keeps
+    a large ruleset from costing seconds).  ``legacy_tables`` are x_tables
+    (iptables-legacy) tables in use in the namespace, whose rules netlink
+    cannot show.
+    """
+
+    source: str
+    chains: tuple[NetfilterChain, ...] = ()
+    unread: tuple[str, ...] = ()
+    legacy_tables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SectionStatus:
     """Whether one section of a snapshot was collected.
 
@@ -231,6 +304,8 @@ class NetnsView:
     route_lookups: tuple[RouteLookup, ...] = ()
     sysctls: Sysctls | None = None
     sections: tuple[SectionStatus, ...] = ()
+    #: nat/forward rules (host view only); None: not collected.
+    netfilter: Netfilter | None = None
 
 
 @dataclass(frozen=True)

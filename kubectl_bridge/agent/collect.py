@@ -22,7 +22,7 @@ from pyroute2.netlink.exceptions import NetlinkError
 from .. import __version__
 from ..errors import CollectError, TargetError
 from ..model import AgentInfo, NetnsView, PeerNetns, Request, Snapshot, Target
-from . import netns, path, peers, queries, views
+from . import netfilter, netns, path, peers, queries, views
 from .rtnl import Netlink, strerror
 
 
@@ -44,6 +44,7 @@ def collect(request: Request) -> Snapshot:
         raise TargetError(f"cannot read the namespace: {strerror(exc)}", netns.ROOT_HINT) from exc
     except (OSError, NetlinkError) as exc:
         raise CollectError(f"netlink failed: {strerror(exc)}", "rerun with --debug") from exc
+    host = with_netfilter(host, host_path)
     info = AgentInfo(
         version=__version__,
         hostname=socket.gethostname(),
@@ -80,6 +81,13 @@ def _pod(
     if nsid is None:
         nsid = queries.nsid_of(host_nl, pod_path)
     return host, pod, _with(target, host_nsid=nsid, pod_ips=tuple(ips))
+
+
+def with_netfilter(host: NetnsView, host_path: str | None) -> NetnsView:
+    """Add the node's nat/forward chains as a section of their own: a failure costs only it."""
+    s = views.Sections()
+    rules = s.run("netfilter", lambda: netfilter.read(host_path))
+    return dataclasses.replace(host, netfilter=rules, sections=host.sections + tuple(s.status))
 
 
 def _with(target: Target, *, host_nsid: int | None, pod_ips: tuple[str, ...]) -> Target:

@@ -39,6 +39,15 @@ def _setns(fd: int) -> None:
         raise OSError(err, os.strerror(err))
 
 
+def setns_fd(fd: int) -> None:
+    """Join the netns open at ``fd`` in the calling thread.
+
+    For a child process between fork and exec (``subprocess`` ``preexec_fn``),
+    so a command-line tool runs in a namespace without util-linux ``nsenter``.
+    """
+    _setns(fd)
+
+
 def run_in_netns(path: str, work: Callable[[], T]) -> T:
     """Call ``work()`` in a worker thread that has joined the netns at ``path``.
 

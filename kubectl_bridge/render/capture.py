@@ -3,8 +3,9 @@
 The seed's author found the three capture points (the bridge port, the
 bridge, the uplink) by trial; here they come from the path, the pod side
 included (through ``nsenter``), each filtered to the pod so a busy node's
-traffic does not drown it.  At the uplink the pod's address is usually
-masqueraded to the node's, which the note says.  Pure.
+traffic does not drown it.  At the uplink the note says whether the pod's
+address is rewritten to the node's, from the nat rule that does it (or
+that no rule does).  Pure.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 from typing import Any
 
 from ..model import Hop, Path
+from ..nfanswer import masquerade
 from .view import View
 
 Row = dict[str, Any]
@@ -92,9 +94,17 @@ def _note(view: View, hop: Hop, pod_ip: str | None) -> str:
     if hop.kind == "bridge":
         return "the bridge: every pod on it, and frames for the node itself"
     node = hop.details.get("node_address")
-    if node and pod_ip:
+    if not (node and pod_ip):
+        return "leaving the node"
+    answer = masquerade(view.snapshot.host, pod_ip, hop.name)
+    if answer.state == "yes":
         return (
-            f"leaving the node; masqueraded traffic shows the node address {node} "
-            f"instead of {pod_ip}: then filter on the remote end (e.g. -n icmp)"
+            f"leaving the node; the source {pod_ip} is rewritten to the node address {node} "
+            f"({answer.text[5:-1]}): filter on the remote end (e.g. -n icmp)"
         )
-    return "leaving the node"
+    if answer.state == "no":
+        return f"leaving the node with the pod's own address {pod_ip} (no masquerade rule)"
+    return (
+        f"leaving the node; masqueraded traffic shows the node address {node} "
+        f"instead of {pod_ip}: then filter on the remote end (e.g. -n icmp)"
+    )

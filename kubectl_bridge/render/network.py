@@ -3,9 +3,11 @@
 For a bridge: its subnet and gateway (the bridge's own addresses), MTU, STP,
 ageing, and every endpoint (pod, MAC, IP) found through the kernel's links.
 For a routed veth (Calico, ptp): the pod's /32 and the gateway it is told
-to use.  Masquerade and inter-pod filtering live in iptables/nftables,
-which the snapshot does not hold; they are reported as "unknown" rather
-than guessed, except where a sysctl settles the question.  Pure.
+to use.  Masquerade and inter-pod filtering are read from the node's
+netfilter chains (``nfanswer``: the rule that decides, in iptables'
+words); without them, or when a rule decides only for some packets, the
+answer says "unknown"/"conditional" rather than guessing, except where a
+sysctl settles the question.  Pure.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import ipaddress
 from typing import Any
 
 from ..bridgeview import BridgeView, bridges
+from ..nfanswer import UNKNOWN_NAT, inter_pod, masquerade
 from .view import View
 
 Row = dict[str, Any]
-UNKNOWN_NAT = "unknown (the snapshot holds no iptables/nftables nat rules)"
 
 
 def networks(view: View) -> list[Row]:
@@ -58,28 +60,50 @@ def _bridge_network(view: View, bv: BridgeView) -> Row:
         "ageing_time": bv.bridge.ageing_time,
         "vlan_filtering": bv.bridge.vlan_filtering,
         "hairpin_ports": [pv.port.name for pv in bv.ports if pv.port.hairpin],
-        "masquerade": UNKNOWN_NAT,
-        "inter_pod": _inter_pod(view, bv),
+        "masquerade": _masquerade(view, subnets),
+        "inter_pod": _inter_pod(view, bv, subnets),
         "endpoints": endpoints,
     }
 
 
-def _inter_pod(view: View, bv: BridgeView) -> str:
+def uplink_name(view: View) -> str | None:
+    """The interface the pods' traffic leaves the node by (the path's uplink hop)."""
+    hops = view.path_hops("uplink")
+    return hops[0].name if hops else None
+
+
+def _masquerade(view: View, subnets: list[str]) -> str:
+    """Docker's enable_ip_masquerade: the nat rule that rewrites each subnet, if any."""
+    if not subnets:
+        return UNKNOWN_NAT if view.snapshot.host.netfilter is None else "no subnet on the bridge"
+    out = uplink_name(view)
+    answers = [masquerade(view.snapshot.host, net, out).text for net in subnets]
+    if len(answers) == 1:
+        return answers[0]
+    return "; ".join(f"{net}: {text}" for net, text in zip(subnets, answers, strict=True))
+
+
+def _inter_pod(view: View, bv: BridgeView, subnets: list[str]) -> str:
     """Docker's enable_icc: whether pods on this bridge can reach each other.
 
-    Only answerable from the snapshot when bridged frames bypass iptables:
-    then nothing on the host filters pod-to-pod traffic on the bridge.  The
-    kernel sends them through iptables when the bridge's own option or the
-    namespace-wide sysctl says so.
+    Bridged frames meet iptables FORWARD only when the bridge's own option
+    or the namespace-wide sysctl (br_netfilter) says so; then the FORWARD
+    chains decide, as the bridge's name in ``-i``/``-o``.
     """
     sysctls = view.snapshot.host.sysctls
     per_bridge = bv.bridge.nf_call_iptables
     global_ = sysctls.bridge_nf_call_iptables if sysctls else None
-    if per_bridge is True or global_ == 1:
-        return "unknown (bridged frames pass iptables FORWARD; its rules are not collected)"
-    if global_ == 0:
+    if per_bridge is not True and global_ == 0:
         return "allowed (bridged frames bypass iptables: bridge-nf-call-iptables = 0)"
-    return "unknown (br_netfilter state not collected)"
+    passes = per_bridge is True or global_ == 1
+    if view.snapshot.host.netfilter is None or not subnets:
+        if passes:
+            return "unknown (bridged frames pass iptables FORWARD; its rules are not collected)"
+        return "unknown (br_netfilter state not collected)"
+    answer = inter_pod(view.snapshot.host, subnets[0], bv.bridge.name)
+    if passes or answer.state == "allowed":
+        return answer.text
+    return f"{answer.text}, if bridged frames pass iptables (br_netfilter state not collected)"
 
 
 def _routed_network(view: View, hops: tuple[Any, ...]) -> Row:
@@ -100,7 +124,9 @@ def _routed_network(view: View, hops: tuple[Any, ...]) -> Row:
         "gateways": [gateway] if gateway else [],
         "gateway_answered_by": answered,
         "mtu": host_if.details.get("mtu"),
-        "masquerade": UNKNOWN_NAT,
+        "masquerade": _masquerade(
+            view, [str(a).split("/")[0] for a in first.details.get("addresses") or []]
+        ),
         "inter_pod": "routed by the node: decided by its routes and iptables FORWARD",
         "endpoints": [
             {

@@ -1,0 +1,165 @@
+"""A small, synchronous nftables netlink client over pyroute2's message classes.
+
+The same approach as ``rtnl``: pyroute2 0.9's ``NFTSocket`` is built on an
+asyncio core that opens its socket on an event loop of its own, so the
+namespace it lands in is not obviously the calling thread's.  We open a
+``NETLINK_NETFILTER`` socket in a worker thread that joined the node's
+namespace (``nsthread``), encode requests with pyroute2's ``nft_*_msg``
+classes and decode the answers with a pyroute2 ``Marshal``.  Rule dumps are
+filtered by table and chain in the kernel, so only the chains we follow are
+ever read.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from typing import Any
+
+from pyroute2.netlink import (
+    NETLINK_NETFILTER,
+    NLM_F_DUMP,
+    NLM_F_REQUEST,
+    NLMSG_DONE,
+    NLMSG_ERROR,
+)
+from pyroute2.netlink.exceptions import NetlinkError
+from pyroute2.netlink.marshal import Marshal
+from pyroute2.netlink.nfnetlink import NFNL_SUBSYS_NFTABLES
+from pyroute2.netlink.nfnetlink.nftsocket import (
+    NFT_MSG_GETCHAIN,
+    NFT_MSG_GETRULE,
+    NFT_MSG_GETTABLE,
+    NFT_MSG_NEWCHAIN,
+    NFT_MSG_NEWRULE,
+    NFT_MSG_NEWTABLE,
+    nft_chain_msg,
+    nft_rule_msg,
+    nft_table_msg,
+)
+
+from .nsthread import run_in_netns
+
+RECV_SIZE = 1 << 18
+NFPROTO_UNSPEC = 0
+
+
+def _type(msg_type: int) -> int:
+    return int((NFNL_SUBSYS_NFTABLES << 8) | msg_type)
+
+
+def marshal_nft() -> Any:
+    """A pyroute2 ``Marshal`` that decodes the three kinds of answer we ask for."""
+    marshal = Marshal()
+    marshal.msg_map = {
+        _type(NFT_MSG_NEWTABLE): nft_table_msg,
+        _type(NFT_MSG_NEWCHAIN): nft_chain_msg,
+        _type(NFT_MSG_NEWRULE): nft_rule_msg,
+    }
+    return marshal
+
+
+def _open(netns_path: str | None) -> socket.socket:
+    def make() -> socket.socket:
+        return socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_NETFILTER)
+
+    return make() if netns_path is None else run_in_netns(netns_path, make)
+
+
+class Nftables:
+    """One NETLINK_NETFILTER socket, bound to one network namespace."""
+
+    def __init__(self, netns_path: str | None = None) -> None:
+        sock = _open(netns_path)
+        sock.bind((0, 0))
+        self.sock = sock
+        self.marshal = marshal_nft()
+        self.seq = 0
+        self.requests = 0
+        #: every answer's raw bytes, when a recorder wants them (tests/fixtures)
+        self.recorded: list[bytes] | None = None
+
+    def close(self) -> None:
+        """Release the socket."""
+        self.sock.close()
+
+    def __enter__(self) -> Nftables:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def tables(self) -> list[Any]:
+        """Every table of every family."""
+        return self._request(nft_table_msg(), NFT_MSG_GETTABLE, NFPROTO_UNSPEC, [], dump=True)
+
+    def chains(self, family: int) -> list[Any]:
+        """Every chain of one family (the kernel cannot filter chain dumps by table)."""
+        return self._request(nft_chain_msg(), NFT_MSG_GETCHAIN, family, [], dump=True)
+
+    def chain(self, family: int, table: str, name: str) -> Any | None:
+        """One chain by name; None if it does not exist."""
+        attrs = [("NFTA_CHAIN_TABLE", table), ("NFTA_CHAIN_NAME", name)]
+        try:
+            found = self._request(nft_chain_msg(), NFT_MSG_GETCHAIN, family, attrs, dump=False)
+        except NetlinkError as exc:
+            if exc.code == errno.ENOENT:
+                return None
+            raise
+        return found[0] if found else None
+
+    def rules(self, family: int, table: str, chain: str) -> list[Any]:
+        """The rules of one chain, in order (filtered by the kernel)."""
+        attrs = [("NFTA_RULE_TABLE", table), ("NFTA_RULE_CHAIN", chain)]
+        try:
+            return self._request(nft_rule_msg(), NFT_MSG_GETRULE, family, attrs, dump=True)
+        except NetlinkError as exc:
+            if exc.code == errno.ENOENT:
+                return []
+            raise
+
+    def _request(
+        self, msg: Any, msg_type: int, family: int, attrs: list[Any], *, dump: bool
+    ) -> list[Any]:
+        self.seq += 1
+        self.requests += 1
+        msg["nfgen_family"] = family
+        msg["version"] = 0
+        msg["res_id"] = 0
+        msg["attrs"] = attrs
+        msg["header"]["type"] = _type(msg_type)
+        msg["header"]["flags"] = NLM_F_REQUEST | (NLM_F_DUMP if dump else 0)
+        msg["header"]["sequence_number"] = self.seq
+        msg["header"]["pid"] = 0
+        msg.encode()
+        self.sock.send(msg.data)
+        return self._collect(self.seq, dump=dump)
+
+    def _collect(self, seq: int, *, dump: bool) -> list[Any]:
+        out: list[Any] = []
+        while True:
+            data = self.sock.recv(RECV_SIZE)
+            if self.recorded is not None:
+                self.recorded.append(data)
+            for reply in self.marshal.parse(data):
+                header = reply["header"]
+                if header["sequence_number"] != seq:
+                    continue
+                if header.get("error") is not None:
+                    raise header["error"]
+                if header["type"] in (NLMSG_DONE, NLMSG_ERROR):
+                    return out
+                out.append(reply)
+                if not dump:
+                    return out
+
+
+def parse_recorded(chunks: list[bytes]) -> list[Any]:
+    """Decode recorded answers again (the unit tests' fixtures)."""
+    marshal = marshal_nft()
+    return [
+        m
+        for data in chunks
+        for m in marshal.parse(data)
+        if m["header"]["type"] not in (NLMSG_DONE, NLMSG_ERROR)
+    ]
