@@ -21,6 +21,7 @@ from . import apiserver_objects as obj
 from .apiserver_exec import serve_exec
 from .apiserver_select import SelectorError, fields_match, labels_match
 from .apiserver_state import USER, Faults, State
+from .apiserver_table import table, wants_table
 
 STATE: web.AppKey[State] = web.AppKey("state", State)
 CHANGED: web.AppKey[asyncio.Condition] = web.AppKey("changed", asyncio.Condition)
@@ -120,7 +121,14 @@ async def list_pods(request: web.Request) -> web.StreamResponse:
 
     if verb == "watch":
         return await _watch(request, current)
-    return _json(obj.list_object("PodList", current(), str(state.rv)))
+    return _listing(request, "PodList", current(), str(state.rv))
+
+
+def _listing(request: web.Request, kind: str, items: list[dict[str, Any]], rv: str) -> web.Response:
+    """A list, or the Table ``kubectl get`` asks for."""
+    if wants_table(request.headers.get("Accept", "")):
+        return _json(table(items, rv))
+    return _json(obj.list_object(kind, items, rv))
 
 
 async def _watch(request: web.Request, current: Any) -> web.StreamResponse:
@@ -172,7 +180,10 @@ async def get_pod(request: web.Request) -> web.Response:
     """One pod."""
     state, ns, name = request.app[STATE], request.match_info["ns"], request.match_info["name"]
     _rbac(state, "get", "pods", ns, name)
-    return _json(_pod_or_404(state, ns, name))
+    pod = _pod_or_404(state, ns, name)
+    if wants_table(request.headers.get("Accept", "")):
+        return _json(table([pod], str(state.rv)))
+    return _json(pod)
 
 
 async def create_pod(request: web.Request) -> web.Response:
@@ -233,7 +244,7 @@ async def list_nodes(request: web.Request) -> web.Response:
     state = request.app[STATE]
     _rbac(state, "list", "nodes", None)
     items = _selected(request, list(state.nodes.values()))
-    return _json(obj.list_object("NodeList", items, str(state.rv)))
+    return _listing(request, "NodeList", items, str(state.rv))
 
 
 async def get_node(request: web.Request) -> web.Response:
@@ -241,6 +252,8 @@ async def get_node(request: web.Request) -> web.Response:
     state, name = request.app[STATE], request.match_info["name"]
     _rbac(state, "get", "nodes", None, name)
     node = state.nodes.get(name)
+    if node and wants_table(request.headers.get("Accept", "")):
+        return _json(table([node], str(state.rv)))
     return _json(node) if node else _fail(obj.not_found("nodes", name))
 
 
