@@ -106,6 +106,17 @@ def test_real_kubectl_exec_get_and_describe(cluster: Callable[..., Cluster]) -> 
     assert (
         described.returncode == 0 and "Node:             master1/192.168.0.10" in described.stdout
     )
+    wide = kubectl("get", "pods", "-o", "wide").stdout.splitlines()
+    assert wide[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
+    assert wide[1].split()[:3] + wide[1].split()[-2:] == [
+        "nginx",
+        "1/1",
+        "Running",
+        "172.17.0.2",
+        "master1",
+    ]
+    nodes = kubectl("get", "nodes").stdout.splitlines()
+    assert nodes[1].split()[:2] == ["master1", "Ready"]
 
 
 def test_python_client_models_accept_every_object(cluster: Callable[..., Cluster]) -> None:
