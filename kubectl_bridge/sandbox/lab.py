@@ -181,7 +181,7 @@ class Sandbox:
 
 def _pod_entry(handle: PodHandle) -> dict[str, Any]:
     return {"name": handle.spec.name, "netns": handle.netns, "ip": handle.spec.ip,
-            "host_veth": handle.host_veth}  # fmt: skip
+            "host_veth": handle.host_veth, "uid": handle.uid}  # fmt: skip
 
 
 def up(paths: Paths, *, pods: int = 2, cni: str = "bridge") -> Sandbox:
@@ -240,7 +240,7 @@ def down(paths: Paths) -> list[str]:
     if server.get("pid") and labserver.stop_process(int(server["pid"]), server.get("start")):
         removed.append(f"API server (pid {server['pid']})")
     if os.path.exists(paths.topology):
-        names = _recorded_netns(paths.topology)
+        names = [str(n) for n in _recorded(paths.topology, "netns")]
         netops.teardown_from_state(paths.topology)
         if names:
             removed.append(f"{len(names)} namespaces ({', '.join(names)}) and their processes")
@@ -256,12 +256,13 @@ def down(paths: Paths) -> list[str]:
     return removed
 
 
-def _recorded_netns(path: str) -> list[str]:
+def _recorded(path: str, key: str) -> list[Any]:
+    """One list from the topology's step log (empty if it is missing or torn)."""
     try:
-        names = json.loads(Path(path).read_text(encoding="utf-8")).get("netns", [])
+        items = json.loads(Path(path).read_text(encoding="utf-8")).get(key, [])
     except (OSError, ValueError):
         return []
-    return [str(n) for n in names]
+    return list(items)
 
 
 # --- status ---------------------------------------------------------------
@@ -293,9 +294,14 @@ def status(paths: Paths) -> Status:
         if not os.path.exists(f"{netops.NETNS_DIR}/{name}"):
             problems.append(f"namespace {name} is gone")
     server = record.get("server") or {}
-    alive = bool(server.get("pid")) and netops.start_time(int(server["pid"])) == server.get("start")
+    alive = bool(server.get("pid")) and labserver.is_running(
+        int(server["pid"]), server.get("start")
+    )
     if not alive:
         problems.append("the API server is not running")
+    for proc in _recorded(paths.topology, "processes"):
+        if not labserver.is_running(int(proc["pid"]), proc.get("start")):
+            problems.append(f"pod process {proc['pid']} is gone")
     if not os.path.exists(paths.kubeconfig):
         problems.append(f"{paths.kubeconfig} is missing")
     lines = _describe(record, alive)

@@ -123,15 +123,20 @@ def start(
     return Server(proc, url, token, ca_file)
 
 
+def is_running(pid: int, start: str | None) -> bool:
+    """The recorded process is alive: same pid *and* start time, and not a zombie."""
+    return start is not None and start_time(pid) == start and not _is_zombie(pid)
+
+
 def stop_process(pid: int, start: str | None) -> bool:
     """SIGTERM the recorded process if it is still ours, SIGKILL if it lingers."""
-    if start is None or start_time(pid) != start:
+    if not is_running(pid, start):
         return False
     for sig in (signal.SIGTERM, signal.SIGKILL):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
         deadline = time.monotonic() + STOP_WAIT
-        while start_time(pid) == start and not _is_zombie(pid):
+        while is_running(pid, start):
             if time.monotonic() > deadline:
                 break
             time.sleep(0.01)
