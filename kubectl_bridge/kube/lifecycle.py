@@ -15,6 +15,7 @@ Rules:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import secrets
 import signal
 import threading
@@ -151,7 +152,14 @@ class DebugPods:
         self, ns: str, name: str, pod: dict[str, Any], remaining: float
     ) -> dict[str, Any] | None:
         rv = str(pod["metadata"].get("resourceVersion", ""))
-        for event in self.api.watch_pod(ns, name, rv, remaining):
+        try:
+            events = list_or_watch(self.api, ns, name, rv, remaining)
+        except ApiStatusError as exc:
+            if exc.status != 403:
+                raise
+            time.sleep(min(0.5, remaining))  # no right to watch: poll
+            return self.api.get_pod(ns, name)
+        for event in events:
             kind, obj = event.get("type"), event.get("object") or {}
             if kind == "DELETED":
                 return None
@@ -167,7 +175,9 @@ class DebugPods:
         ref = f"{meta['namespace']}/{meta['name']}"
         node = pod.get("spec", {}).get("nodeName", "?")
         reason, message = waiting_reason(status)
-        events = summarize_events(self.api.pod_events(meta["namespace"], meta["name"]))
+        events = ""
+        with contextlib.suppress(ClusterError):  # no right to list events: say what we know
+            events = summarize_events(self.api.pod_events(meta["namespace"], meta["name"]))
         detail = f"{reason}: {message}" if message else reason
         tail = f" (events: {events})" if events else ""
         if verdict == "timeout":
@@ -213,6 +223,17 @@ class DebugPods:
                 if (p["metadata"].get("annotations") or {}).get(ANNOTATION_RUN) == self.run_id
             ]
         return []
+
+
+def list_or_watch(
+    api: Api, ns: str, name: str, rv: str, remaining: float
+) -> Iterator[dict[str, Any]]:
+    """Start the watch now (so a 403 surfaces here), yield its events lazily."""
+    stream = api.watch_pod(ns, name, rv, remaining)
+    first = next(stream, None)
+    if first is None:
+        return iter(())
+    return itertools.chain([first], stream)
 
 
 def judge(pod: dict[str, Any]) -> str:

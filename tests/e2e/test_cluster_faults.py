@@ -279,3 +279,20 @@ def test_crashloop_uses_the_pod_sandbox_and_says_so(
     assert target["found_by"] == "cgroup:pod-uid"
     assert target["pid"] == nginx1.pid
     assert c.debug_pods() == []
+
+
+def test_without_watch_and_events_rights_it_polls_and_still_explains(
+    cluster: Callable[..., Cluster],
+) -> None:
+    c = cluster(faults={"deny": [{"verb": "watch", "resource": "pods"}]})
+    ok = c.bridge("snapshot", "pod", "nginx", "--rm")
+    assert ok.returncode == 0, ok.stderr
+    c.standin.set_faults(image_pull_error=True, deny=[{"verb": "list", "resource": "events"}])
+    refused(
+        c,
+        ["describe", "pod", "nginx"],
+        re.compile(
+            r"error: debug pod kube-system/kubectl-bridge-\w{5} did not start on node master1: "
+            r"(ImagePullBackOff|ErrImagePull): [^(]*; node master1 cannot pull .*"
+        ),
+    )
