@@ -18,10 +18,14 @@ pods:
 
 from __future__ import annotations
 
+import errno
+import socket
 from typing import Any
 
-from pyroute2.netlink.rtnl import RTM_GETLINK
+from pyroute2.netlink.exceptions import NetlinkError
+from pyroute2.netlink.rtnl import RTM_GETLINK, RTM_GETROUTE
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
+from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
 from ..model import Neighbour, Route, RouteLookup
 from . import convert, queries
@@ -81,8 +85,23 @@ def table_routes(
         for table in tables
         if table is not None
         for index in links
-        for m in queries.routes(nl, index, table=table)
+        for family in (socket.AF_INET, socket.AF_INET6)
+        for m in _table_dump(nl, index, table, family)
     )
+
+
+def _table_dump(nl: Netlink, oif: int, table: int, family: int) -> list[Any]:
+    """One family's routes of ``table`` through ``oif``; a table one family lacks is empty."""
+    msg = rtmsg()
+    msg["family"] = family
+    msg["table"] = table if table < 256 else 0
+    msg["attrs"] = [("RTA_TABLE", table), ("RTA_OIF", oif)]
+    try:
+        return nl.dump(msg, RTM_GETROUTE)
+    except NetlinkError as exc:
+        if exc.code == errno.ENOENT:  # "FIB table does not exist" (e.g. no IPv6 routes in it)
+            return []
+        raise
 
 
 def overlay_neighbours(nl: Netlink, links: dict[int, Any]) -> tuple[Neighbour, ...]:

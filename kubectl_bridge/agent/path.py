@@ -20,6 +20,7 @@ from . import convert, landmarks, queries, sysctl
 from .rtnl import Netlink, strerror
 from .views import Sections
 
+RT_TABLE_MAIN = 254
 #: Stands for "the internet" in the egress lookup: only the FIB is asked,
 #: nothing is sent.  Its answer names the route and uplink pods leave by.
 EGRESS_PROBE = {4: "1.1.1.1", 6: "2606:4700:4700::1111"}
@@ -149,6 +150,11 @@ def _lookups(nl: Netlink, p: _Path, ips: list[str], first_hop: list[int]) -> Non
         p.lookups.append(out)
         if out.oif is not None:
             _add_link(nl, p, out.oif)
+        if out.table not in (None, RT_TABLE_MAIN):  # policy routing: the node's own way out too
+            own = _lookup(nl, probe)
+            p.lookups.append(own)
+            if own.oif is not None:
+                _add_link(nl, p, own.oif)
 
 
 def _lookup(

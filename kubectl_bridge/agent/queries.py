@@ -31,6 +31,7 @@ from .rtnl import Netlink
 
 RT_TABLE_MAIN = 254
 RTEXT_FILTER_VF = 1
+RTM_F_LOOKUP_TABLE = 0x1000
 NETNSA_NSID_NOT_ASSIGNED = -1  # arrives as 0xffffffff: the attribute is a u32
 
 
@@ -127,6 +128,11 @@ def route_get(
     if iif is not None:
         attrs.append(("RTA_IIF", iif))
     msg["attrs"] = attrs
+    if not v6:
+        # without it IPv4 reports every answer as table main, even when a policy
+        # rule chose another (``ip route get`` sets it); IPv6 always reports the
+        # real table and refuses the flag
+        msg["flags"] = RTM_F_LOOKUP_TABLE
     return nl.get(msg, RTM_GETROUTE)
 
 
