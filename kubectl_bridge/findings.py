@@ -22,6 +22,7 @@ from .findctx import (
     seconds,
 )
 from .findings_l3 import counters, datapath, forwarding, proxy_arp, routes, sections
+from .findings_nat import icc_blocked, no_masquerade
 from .model import Finding, Path, Snapshot
 
 
@@ -209,4 +210,10 @@ PATH_RULES: tuple[PathRule, ...] = (
     proxy_arp,
     counters,
 )
-NODE_RULES: tuple[NodeRule, ...] = (forwarding, sections, datapath)
+NODE_RULES: tuple[NodeRule, ...] = (
+    forwarding,
+    sections,
+    datapath,
+    no_masquerade,
+    icc_blocked,
+)

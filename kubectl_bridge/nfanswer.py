@@ -90,7 +90,10 @@ def inter_pod(view: NetnsView, cidr: str, bridge: str) -> Answer:
         return Answer("unknown", f"unknown (jumps to chains not read: {', '.join(w.unread)})")
     if not decisions:
         return Answer("allowed", "allowed (no FORWARD chain filters them)")
-    return Answer("allowed", f"allowed ({where(decisions[0])})", decisions[0])
+    # Cite the rule that accepts them for sure, past conditional accepts before it.
+    sure = [d for d in (*w.maybe, *decisions) if d.action == "accept" and d.matched and d.rule]
+    cited = sure[0] if sure else decisions[0]
+    return Answer("allowed", f"allowed ({where(cited)})", cited)
 
 
 def where(d: Decision) -> str:

@@ -50,6 +50,8 @@ class Decision:
     chain: NetfilterChain
     rule: NetfilterRule | None  # None: the chain's policy
     certain: bool
+    #: the rule's own matches hold for the packet (``certain`` also needs the way there)
+    matched: bool = True
 
 
 @dataclass
@@ -70,7 +72,7 @@ class Walk:
             if m is False:
                 continue
             if rule.action in self.stops:
-                decision = Decision(rule.action, chain, rule, self.certain and m is True)
+                decision = Decision(rule.action, chain, rule, self.certain and m is True, m is True)
                 if decision.certain:
                     return decision
                 self.maybe.append(decision)
@@ -160,6 +162,7 @@ def walk(view: NetnsView, packet: Packet, hook: str, type_: str) -> tuple[list[D
     w = Walk(packet, index, NAT_STOP if type_ == "nat" else FILTER_STOP)
     decisions = []
     for chain in base_chains(view, hook, type_, packet.family):
+        w.certain = True  # each base chain sees the packet afresh
         decision = w.run(chain)
         if decision is None and type_ == "filter" and chain.policy:
             decision = Decision(chain.policy, chain, None, w.certain)

@@ -69,9 +69,11 @@ def _open(netns_path: str | None) -> socket.socket:
 class Nftables:
     """One NETLINK_NETFILTER socket, bound to one network namespace."""
 
-    def __init__(self, netns_path: str | None = None) -> None:
-        sock = _open(netns_path)
-        sock.bind((0, 0))
+    def __init__(self, netns_path: str | None = None, *, sock: Any = None) -> None:
+        """Open a socket in ``netns_path``; ``sock`` replaces it (recorded answers in tests)."""
+        if sock is None:
+            sock = _open(netns_path)
+            sock.bind((0, 0))
         self.sock = sock
         self.marshal = marshal_nft()
         self.seq = 0

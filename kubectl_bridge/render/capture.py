@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 from ..model import Hop, Path
-from ..nfanswer import masquerade
+from ..nfanswer import masquerade, where
 from .view import View
 
 Row = dict[str, Any]
@@ -97,10 +97,10 @@ def _note(view: View, hop: Hop, pod_ip: str | None) -> str:
     if not (node and pod_ip):
         return "leaving the node"
     answer = masquerade(view.snapshot.host, pod_ip, hop.name)
-    if answer.state == "yes":
+    if answer.state == "yes" and answer.decision is not None:
         return (
             f"leaving the node; the source {pod_ip} is rewritten to the node address {node} "
-            f"({answer.text[5:-1]}): filter on the remote end (e.g. -n icmp)"
+            f"({where(answer.decision)}): filter on the remote end (e.g. -n icmp)"
         )
     if answer.state == "no":
         return f"leaving the node with the pod's own address {pod_ip} (no masquerade rule)"

@@ -22,6 +22,9 @@ from kubectl_bridge.model import (
     InterfaceSysctls,
     Link,
     Neighbour,
+    Netfilter,
+    NetfilterChain,
+    NetfilterRule,
     NetnsView,
     PeerNetns,
     Route,
@@ -115,6 +118,26 @@ NGINX1_ETH0 = Link(
 )
 
 
+#: Docker's rules on the seed's node (``iptables -t nat -S``, ``iptables -S FORWARD``).
+SEED_NETFILTER = Netfilter(
+    source="nftables",
+    chains=(
+        NetfilterChain("ip", "nat", "POSTROUTING", "postrouting", "nat", 100, "accept", (
+            NetfilterRule("masquerade", source="172.17.0.0/16", out_interface="docker0",
+                          negate_out=True),
+        )),
+        NetfilterChain("ip", "filter", "FORWARD", "forward", "filter", 0, "accept", (
+            NetfilterRule("jump", out_interface="docker0", target_chain="DOCKER"),
+            NetfilterRule("accept", out_interface="docker0", conditions=("-m conntrack",)),
+            NetfilterRule("accept", in_interface="docker0", out_interface="docker0",
+                          negate_out=True),
+            NetfilterRule("accept", in_interface="docker0", out_interface="docker0"),
+        )),
+        NetfilterChain("ip", "filter", "DOCKER"),
+    ),
+)  # fmt: skip
+
+
 def seed_host(**overrides: Any) -> NetnsView:
     """The node's own namespace after ``ping -c 1 192.168.0.1`` from nginx."""
     view = NetnsView(
@@ -151,7 +174,8 @@ def seed_host(**overrides: Any) -> NetnsView:
             bridge_nf_call_iptables=1,
             interfaces=(InterfaceSysctls("veth2482a36", proxy_arp=0, rp_filter=0),),
         ),
-        sections=SECTIONS,
+        sections=(*SECTIONS, SectionStatus("netfilter", True)),
+        netfilter=SEED_NETFILTER,
     )
     return dataclasses.replace(view, **overrides)
 
