@@ -262,7 +262,8 @@ def test_real_kubectl_against_a_dead_cluster_is_fast_and_quiet(tmp_path: Path) -
         check=False,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, ":4\n", "")
-    assert time.monotonic() - started < completion.KUBECTL_TIMEOUT + 1.5
+    # bounded by our own kubectl timeout (plus two interpreter starts on a busy machine)
+    assert time.monotonic() - started < completion.KUBECTL_TIMEOUT + 4
 
 
 @pytest.mark.skipif(not shutil.which("kubectl", path="/usr/bin"), reason="needs /usr/bin/kubectl")
