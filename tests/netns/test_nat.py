@@ -1,0 +1,135 @@
+"""Masquerade and FORWARD drops read from the real kernel on the seed's node (S10, S11).
+
+``seed_node_spec`` installs Docker's masquerade with ``iptables`` (iptables-nft
+on this machine) in the node namespace; the router namespace has no route
+back to 172.17.0.0/16, so a ping from nginx to the router is answered only
+while that rule rewrites the source: the kernel itself confirms each answer.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kubectl_bridge import model, render
+from kubectl_bridge.agent import netfilter as netfilter_mod
+from kubectl_bridge.agent.collect import collect
+from kubectl_bridge.model import NetfilterRule
+from kubectl_bridge.render.capture import capture_points
+from kubectl_bridge.render.network import networks
+from kubectl_bridge.sandbox.topology import Topology
+
+pytestmark = pytest.mark.netns
+
+MASQ = ("-t", "nat", "POSTROUTING", "-s", "172.17.0.0/16", "-o", "eth0", "-j", "MASQUERADE")
+SEED_RULE = NetfilterRule(action="masquerade", source="172.17.0.0/16", out_interface="eth0")
+
+
+def pod_request(topo: Topology, pod: str = "nginx") -> model.Request:
+    handle = topo.pod(pod)
+    return model.Request(
+        kind="pod",
+        container_ids=(handle.container_ref,),
+        pod_name=pod,
+        pod_namespace="default",
+        host_netns=topo.node_netns,
+    )
+
+
+def iptables(topo: Topology, op: str, *argv: str, binary: str = "iptables") -> None:
+    """``iptables -t T -A/-D CHAIN ...`` inside the node namespace."""
+    table_opt, table, chain, *rest = argv
+    topo.run(topo.node_netns, binary, table_opt, table, op, chain, *rest)
+
+
+def section(snap: model.Snapshot) -> model.SectionStatus:
+    (status,) = [s for s in snap.host.sections if s.name == "netfilter"]
+    return status
+
+
+def test_the_seed_masquerade_rule_is_found_and_really_applies(seed: Topology) -> None:
+    snap = collect(pod_request(seed))
+    assert section(snap).ok
+    nf = snap.host.netfilter
+    assert nf is not None and nf.source == "nftables" and nf.legacy_tables == ()
+    (post,) = [c for c in nf.chains if c.hook == "postrouting"]
+    assert (post.family, post.table, post.name, post.type) == ("ip", "nat", "POSTROUTING", "nat")
+    assert post.rules == (SEED_RULE,)
+    view = render.build_view(snap)
+    (row,) = networks(view)
+    assert (
+        row["masquerade"] == "yes (iptables nat POSTROUTING: -s 172.17.0.0/16 -o eth0 MASQUERADE)"
+    )
+    (uplink,) = [p for p in capture_points(view) if p["hop"] == "uplink"]
+    assert "172.17.0.2 is rewritten to the node address 192.168.0.10" in uplink["note"]
+    assert seed.ping("nginx", "192.168.0.1"), "the router answers only masqueraded pings"
+
+
+def test_without_the_rule_no_rule_and_the_router_cannot_answer(seed: Topology) -> None:
+    iptables(seed, "-D", *MASQ)
+    snap = collect(pod_request(seed))
+    assert section(snap).ok
+    view = render.build_view(snap)
+    (row,) = networks(view)
+    assert row["masquerade"] == "no rule for 172.17.0.0/16 leaving by eth0"
+    (uplink,) = [p for p in capture_points(view) if p["hop"] == "uplink"]
+    assert uplink["note"].startswith("leaving the node with the pod's own address 172.17.0.2")
+    codes = {f.code: f.severity for f in view.findings}
+    assert codes.get("no-masquerade") == "info"
+    assert not seed.ping("nginx", "192.168.0.1"), "no route back to 172.17.0.0/16 on the router"
+
+
+def test_a_forward_drop_between_pods_is_read(seed: Topology) -> None:
+    iptables(seed, "-A", "-t", "filter", "FORWARD", "-i", "docker0", "-o", "docker0", "-j", "DROP")
+    snap = collect(model.Request(kind="host", scope="node", host_netns=seed.node_netns))
+    nf = snap.host.netfilter
+    assert nf is not None
+    (forward,) = [c for c in nf.chains if c.hook == "forward"]
+    assert forward.rules == (
+        NetfilterRule(action="drop", in_interface="docker0", out_interface="docker0"),
+    )
+    (row,) = networks(render.build_view(snap))
+    assert row["inter_pod"].startswith(
+        "blocked (iptables filter FORWARD: -i docker0 -o docker0 DROP)"
+    )
+
+
+@pytest.mark.skipif(shutil.which("iptables-legacy") is None, reason="needs iptables-legacy")
+def test_legacy_tables_are_noticed_and_read_with_iptables_legacy_save(
+    seed: Topology, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    iptables(seed, "-D", *MASQ)
+    iptables(seed, "-A", *MASQ, binary="iptables-legacy")
+    snap = collect(pod_request(seed))
+    nf = snap.host.netfilter
+    assert nf is not None and nf.legacy_tables == ("ip/nat",)
+    assert nf.source == "iptables-legacy-save"
+    (row,) = networks(render.build_view(snap))
+    assert (
+        row["masquerade"] == "yes (iptables nat POSTROUTING: -s 172.17.0.0/16 -o eth0 MASQUERADE)"
+    )
+    # The debug pod image has no iptables binaries: then the answer is "unknown", with why.
+    monkeypatch.setenv("PATH", str(tmp_path))
+    snap = collect(pod_request(seed))
+    (row,) = networks(render.build_view(snap))
+    assert row["masquerade"].startswith("unknown (a legacy iptables nat table is in use")
+
+
+def test_a_netfilter_failure_costs_only_its_section(
+    seed: Topology, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def refuse(path: str | None = None, **kwargs: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(netfilter_mod, "Nftables", refuse)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    snap = collect(pod_request(seed))
+    status = section(snap)
+    assert not status.ok and "Operation not permitted" in (status.error or "")
+    assert snap.host.netfilter is None and snap.host.links
+    (row,) = networks(render.build_view(snap))
+    assert row["masquerade"] == (
+        "unknown (could not read the netfilter rules: Operation not permitted (EPERM))"
+    )
