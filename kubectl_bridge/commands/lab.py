@@ -55,7 +55,10 @@ def _up(paths: Paths, env: Environment, *, pods: int, cni: str) -> int:
     sandbox = lab.up(paths, pods=pods, cni=cni)
     out.write(f"sandbox up (state in {paths.root}):\n")
     out.writelines(f"  {line}\n" for line in lab.status(paths).lines)
-    out.write("try: kubectl bridge describe pod nginx   (remove it all: sandbox down)\n")
+    out.write(
+        "as root (the kubeconfig is root's: its token lets exec run commands as root), paste\n"
+        "the line below, then: kubectl bridge describe pod nginx; remove it all: sandbox down\n"
+    )
     out.write(f"{export_line(sandbox.paths)}\n")
     return EXIT_OK
 
@@ -75,6 +78,7 @@ def _down(paths: Paths, env: Environment) -> int:
 def _status(paths: Paths, env: Environment) -> int:
     from ..sandbox import lab
 
+    lab.require_root("sandbox status")
     current = lab.status(paths)
     out = env.stdout
     if current.state == "down":

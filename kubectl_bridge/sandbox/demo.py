@@ -152,7 +152,9 @@ def run(paths: lab.Paths, out: IO[str], *, keep: bool = False, isatty: bool = Fa
     out.write(f"\n{RULE}\n")
     if keep:
         out.write(f"The sandbox stays up (--keep); the walk took {elapsed:.1f} s.\n")
-        out.write("Explore, e.g.: kubectl bridge describe pod nginx1; kubectl exec nginx -- ip r\n")
+        out.write("Explore as root: paste the line below, then e.g.\n")
+        out.write("  kubectl bridge describe pod nginx1\n  kubectl exec nginx -- ip route\n")
+        out.write("  kubectl bridge stats pod nginx --interval 1s\n")
         out.write("Remove it all: sudo kubectl bridge sandbox down\n")
         out.write(f"export KUBECONFIG={paths.kubeconfig}\n")
         return 0

@@ -239,7 +239,7 @@ def test_sandbox_needs_root_says_so_in_one_line(
     state_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    for argv in (["sandbox", "up"], ["sandbox", "down"], ["demo"]):
+    for argv in (["sandbox", "up"], ["sandbox", "down"], ["sandbox", "status"], ["demo"]):
         out, err = io.StringIO(), io.StringIO()
         env = Environment(stdout=out, stderr=err, environ={lab.STATE_DIR_ENV: str(state_dir)})
         assert main(argv, env) == 1
