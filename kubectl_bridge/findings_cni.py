@@ -69,22 +69,25 @@ def _ovs(paths: list[Path]) -> Finding:
 
 
 def _overlays(snapshot: Snapshot) -> Iterator[Finding]:
-    """An overlay device that other nodes' pod subnets route into must work."""
+    """An overlay device that carries other nodes' pod subnets must work.
+
+    A device that is down has lost its routes (the kernel flushes them), so
+    one that holds an address of its own (flannel.1, vxlan.calico) counts too.
+    """
+    owned = {a.ifindex for a in snapshot.host.addresses if a.scope == "global"}
     for dev in (lk for lk in snapshot.host.links if lk.kind == "vxlan"):
-        remote = overlay_routes(snapshot, dev)
-        if not remote:
-            continue
-        if "UP" not in dev.flags:
+        if "UP" not in dev.flags and dev.ifindex in owned:
             yield Finding(
                 "error",
                 "overlay-down",
-                f"the overlay device {dev.name} is down: traffic to pods on other nodes "
-                f"({', '.join(remote[:3])}{'...' if len(remote) > 3 else ''}) is lost",
-                f"ip link set {dev.name} up, or restart the CNI's node agent",
+                f"the overlay device {dev.name} is down: the node has dropped its routes "
+                "through it, so traffic to pods on other nodes is lost",
+                f"ip link set {dev.name} up (and let the CNI's node agent restore the routes), "
+                "or restart that agent",
                 dev.name,
             )
-            continue
-        yield from _vtep_neighbours(snapshot, dev.ifindex, dev.name)
+        elif overlay_routes(snapshot, dev):
+            yield from _vtep_neighbours(snapshot, dev.ifindex, dev.name)
 
 
 def _vtep_neighbours(snapshot: Snapshot, ifindex: int, name: str) -> Iterator[Finding]:

@@ -88,7 +88,8 @@ def dual_stack(prefix: str) -> LayoutSpec:
         NodeSpec(prefix, bridges=(BridgeSpec("cni0", address="10.244.1.1/24"),), pods=pods,
                  uplink=_uplink("10.244.0.0/16"), routes=DEFAULT, ipv6=True,
                  sysctls=(("net.ipv4.ip_forward", "1"), ("net.ipv6.conf.all.forwarding", "1"))),
-        "web", Expect("bridge", hops),
+        # IPv6 is routed, not masqueraded (the router routes fd00:10:244::/48 back)
+        "web", Expect("bridge", hops, frozenset({"no-masquerade"})),
         node_lines=("addr add fd00:10:244:1::1/64 dev cni0 nodad",
                     "addr add 2001:db8:0:1::10/64 dev eth0 nodad",
                     "route add default via 2001:db8:0:1::1 dev eth0"),
