@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import NetfilterChain, NetfilterRule, NetnsView
-from .nfeval import NAT_ACTIONS, Decision, Packet, internet, network, walk
+from .nfeval import NAT_ACTIONS, Decision, IPNet, Packet, internet, network, unread, walk
 
 UNKNOWN_NAT = "unknown (the snapshot holds no iptables/nftables nat rules)"
 IPTABLES_TABLES = ("nat", "filter", "mangle", "raw", "security")
+DROPS = ("drop", "reject")
 TARGET_WORDS = {"masquerade": "MASQUERADE", "snat": "SNAT", "dnat": "DNAT"}
 
 
@@ -48,21 +49,29 @@ def unreadable(view: NetnsView, table: str) -> str | None:
 
 
 def masquerade(view: NetnsView, cidr: str, out_interface: str | None) -> Answer:
-    """Whether traffic from ``cidr`` to the internet, leaving by ``out_interface``, is NATed."""
+    """Whether traffic from ``cidr`` to the internet, leaving by ``out_interface``, is NATed.
+
+    ``yes`` when some nat base chain NATs it on every branch (whatever the
+    marks and states that split the walk); ``conditional`` when only some
+    branches do.
+    """
     reason = unreadable(view, "nat")
     if reason:
         return Answer("unknown", reason)
     net = network(cidr)
     packet = Packet(net, internet(net.version), out_interface=out_interface)
-    decisions, w = walk(view, packet, "postrouting", "nat")
-    for d in decisions:
-        if d.certain and d.action in NAT_ACTIONS:
-            return Answer("yes", f"yes ({where(d)})", d)
-    maybe = [d for d in (*w.maybe, *decisions) if d.action in NAT_ACTIONS]
-    if maybe:
-        return Answer("conditional", f"conditional ({where(maybe[0])})", maybe[0])
-    if w.unread:
-        return Answer("unknown", f"unknown (jumps to chains not read: {', '.join(w.unread)})")
+    per_base = walk(view, packet, "postrouting", "nat")
+    for outs in per_base:
+        if all(d.action in NAT_ACTIONS for d in outs):
+            best = _cite(outs, net)
+            return Answer("yes", f"yes ({where(best)})", best)
+    nat = [d for outs in per_base for d in outs if d.action in NAT_ACTIONS]
+    if nat:
+        best = _cite(nat, net)
+        return Answer("conditional", f"conditional ({where(best)})", best)
+    missing = [name for outs in per_base for name in unread(outs)]
+    if missing:
+        return Answer("unknown", f"unknown (jumps to chains not read: {', '.join(missing)})")
     via = f" leaving by {out_interface}" if out_interface else ""
     return Answer("no", f"no rule for {net}{via}")
 
@@ -71,29 +80,42 @@ def inter_pod(view: NetnsView, cidr: str, bridge: str) -> Answer:
     """What filter FORWARD does to ``cidr`` → ``cidr`` frames that enter and leave ``bridge``.
 
     The caller decides whether bridged frames reach iptables at all
-    (br_netfilter); this only reads the chains.
+    (br_netfilter); this only reads the chains.  Every forward base chain
+    must let a packet pass; one that drops it on every branch blocks it.
     """
     reason = unreadable(view, "filter")
     if reason or view.netfilter is None:
         return Answer("unknown", reason or "unknown (FORWARD rules not collected)")
     net = network(cidr)
     packet = Packet(net, net, in_interface=bridge, out_interface=bridge)
-    decisions, w = walk(view, packet, "forward", "filter")
-    blocked = [d for d in decisions if d.action in ("drop", "reject")]
-    if any(d.certain for d in blocked):
-        d = next(d for d in blocked if d.certain)
-        return Answer("blocked", f"blocked ({where(d)})", d)
-    maybe = [d for d in (*w.maybe, *blocked) if d.action in ("drop", "reject")]
-    if maybe:
-        return Answer("conditional", f"conditional ({where(maybe[0])})", maybe[0])
-    if w.unread:
-        return Answer("unknown", f"unknown (jumps to chains not read: {', '.join(w.unread)})")
-    if not decisions:
+    per_base = walk(view, packet, "forward", "filter")
+    for outs in per_base:
+        if all(d.action in DROPS for d in outs):
+            best = _cite(outs, net)
+            return Answer("blocked", f"blocked ({where(best)})", best)
+    drops = [d for outs in per_base for d in outs if d.action in DROPS]
+    if drops:
+        best = _cite(drops, net)
+        return Answer("conditional", f"conditional ({where(best)})", best)
+    missing = [name for outs in per_base for name in unread(outs)]
+    if missing:
+        return Answer("unknown", f"unknown (jumps to chains not read: {', '.join(missing)})")
+    if not per_base:
         return Answer("allowed", "allowed (no FORWARD chain filters them)")
-    # Cite the rule that accepts them for sure, past conditional accepts before it.
-    sure = [d for d in (*w.maybe, *decisions) if d.action == "accept" and d.matched and d.rule]
-    cited = sure[0] if sure else decisions[0]
-    return Answer("allowed", f"allowed ({where(cited)})", cited)
+    best = _cite([d for outs in per_base for d in outs], net)
+    return Answer("allowed", f"allowed ({where(best)})", best)
+
+
+def _cite(decisions: list[Decision], net: IPNet) -> Decision:
+    """The decision to name: a sure one, a rule naming the subnet, a rule over a policy."""
+
+    def rank(d: Decision) -> tuple[bool, bool, bool, bool]:
+        source = d.rule.source if d.rule and not d.rule.negate_source else None
+        other = network(source) if source else None
+        own = other is not None and other.version == net.version and net.subnet_of(other)  # type: ignore[arg-type]
+        return (not d.certain, not own, not d.matched, d.rule is None)
+
+    return min(decisions, key=rank)
 
 
 def where(d: Decision) -> str:

@@ -13,7 +13,7 @@ conntrack state, a set, an unread chain): a decision reached through a
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .model import NetfilterChain, NetfilterRule, NetnsView
 
@@ -25,6 +25,7 @@ NAT_ACTIONS = ("masquerade", "snat")
 NAT_STOP = ("masquerade", "snat", "accept", "drop", "reject")
 FILTER_STOP = ("accept", "drop", "reject")
 MAX_DEPTH = 16
+MAX_BRANCHES = 256
 
 
 @dataclass(frozen=True)
@@ -44,65 +45,76 @@ class Packet:
 
 @dataclass(frozen=True)
 class Decision:
-    """The rule that decided, and whether every match on the way to it was certain."""
+    """One way the packet can end: the rule (or policy) that decides, and how surely.
+
+    ``certain``: no "depends" on the way to it.  ``matched``: the deciding
+    rule's own matches hold for the packet.  Actions besides the rules' own:
+    ``fallthrough`` (the base chain ends without a verdict: its policy) and
+    ``unread`` (a jump into a chain the snapshot does not hold).
+    """
 
     action: str
     chain: NetfilterChain
     rule: NetfilterRule | None  # None: the chain's policy
     certain: bool
-    #: the rule's own matches hold for the packet (``certain`` also needs the way there)
     matched: bool = True
+
+
+Frames = tuple[tuple[NetfilterChain, int], ...]
 
 
 @dataclass
 class Walk:
-    """One packet through one hook's chains; remembers the "depends" on the way."""
+    """Every way one packet can go through one base chain (and what it jumps to).
+
+    A match that "depends" splits the walk: one branch takes the rule, one
+    skips it.  The outcomes of all branches together say whether the answer
+    is the same whatever the packet's mark or state (``yes``) or not
+    (``conditional``).  ``MAX_BRANCHES`` bounds the splitting.
+    """
 
     packet: Packet
     chains: dict[tuple[str, str, str], NetfilterChain]
     stops: tuple[str, ...]
-    certain: bool = True
-    maybe: list[Decision] = field(default_factory=list)
-    unread: list[str] = field(default_factory=list)
+    branches: int = 0
 
-    def run(self, chain: NetfilterChain, depth: int = 0) -> Decision | None:
-        """The decision in ``chain`` (and what it jumps to); None if it falls through."""
-        for rule in chain.rules:
-            m = matches(rule, self.packet, chain.family)
-            if m is False:
+    def outcomes(self, base: NetfilterChain) -> list[Decision]:
+        """All outcomes for the packet entering ``base``."""
+        return self._explore(((base, 0),), base, certain=True)
+
+    def _explore(self, frames: Frames, base: NetfilterChain, certain: bool) -> list[Decision]:
+        while frames:
+            chain, i = frames[-1]
+            if i >= len(chain.rules):  # end of a chain: back to the rule after the jump
+                frames = frames[:-1]
                 continue
-            if rule.action in self.stops:
-                decision = Decision(rule.action, chain, rule, self.certain and m is True, m is True)
-                if decision.certain:
-                    return decision
-                self.maybe.append(decision)
-                self.certain = False
-            elif rule.action == "return":
-                if m is True:
-                    return None
-                self.certain = False
-            elif rule.action in ("jump", "goto"):
-                found = self._jump(chain, rule, m is True, depth)
-                if found is not None or (rule.action == "goto" and m is True):
-                    return found
-        return None
+            rule = chain.rules[i]
+            frames = (*frames[:-1], (chain, i + 1))
+            m = matches(rule, self.packet, chain.family)
+            if m is False or rule.action not in (*self.stops, "return", "jump", "goto"):
+                continue
+            if m is None:
+                self.branches += 1
+                if self.branches > MAX_BRANCHES:
+                    return [Decision("unread", chain, rule, False, False)]
+                taken = self._take(rule, chain, frames, base, certain=False, matched=False)
+                return taken + self._explore(frames, base, certain=False)
+            return self._take(rule, chain, frames, base, certain=certain, matched=True)
+        return [Decision("fallthrough", base, None, certain)]
 
-    def _jump(
-        self, chain: NetfilterChain, rule: NetfilterRule, sure: bool, depth: int
-    ) -> Decision | None:
+    def _take(
+        self, rule: NetfilterRule, chain: NetfilterChain, frames: Frames, base: NetfilterChain,
+        *, certain: bool, matched: bool,
+    ) -> list[Decision]:  # fmt: skip
+        if rule.action in self.stops:
+            return [Decision(rule.action, chain, rule, certain, matched)]
+        if rule.action == "return":
+            return self._explore(frames[:-1], base, certain)
         target = self.chains.get((chain.family, chain.table, rule.target_chain or ""))
-        if target is None or depth >= MAX_DEPTH:
-            self.unread.append(f"{chain.table}/{rule.target_chain}")
-            self.certain = False
-            return None
-        if sure:
-            return self.run(target, depth + 1)
-        # Only some packets jump: what the target decides is conditional for all.
-        before, seen = self.certain, (len(self.maybe), len(self.unread))
-        self.certain = False
-        self.run(target, depth + 1)
-        self.certain = before and (len(self.maybe), len(self.unread)) == seen
-        return None
+        if target is None or len(frames) > MAX_DEPTH:
+            return [Decision("unread", chain, rule, certain, matched)]
+        rest = frames if rule.action == "jump" else frames[:-1]
+        return self._explore((*rest, (target, 0)), base, certain)
 
 
 def matches(rule: NetfilterRule, packet: Packet, chain_family: str) -> bool | None:
@@ -155,20 +167,31 @@ def base_chains(view: NetnsView, hook: str, type_: str, family: int) -> list[Net
     return sorted(found, key=lambda c: c.priority or 0)
 
 
-def walk(view: NetnsView, packet: Packet, hook: str, type_: str) -> tuple[list[Decision], Walk]:
-    """Every base chain's decision (policy included for filter chains)."""
+def walk(view: NetnsView, packet: Packet, hook: str, type_: str) -> list[list[Decision]]:
+    """The outcomes in each base chain at ``hook``; a fall-through becomes the policy."""
     nf = view.netfilter
     index = {(c.family, c.table, c.name): c for c in (nf.chains if nf else ())}
-    w = Walk(packet, index, NAT_STOP if type_ == "nat" else FILTER_STOP)
-    decisions = []
+    stops = NAT_STOP if type_ == "nat" else FILTER_STOP
+    found = []
     for chain in base_chains(view, hook, type_, packet.family):
-        w.certain = True  # each base chain sees the packet afresh
-        decision = w.run(chain)
-        if decision is None and type_ == "filter" and chain.policy:
-            decision = Decision(chain.policy, chain, None, w.certain)
-        if decision is not None:
-            decisions.append(decision)
-    return decisions, w
+        outs = Walk(packet, index, stops).outcomes(chain)
+        found.append([_policy(d) for d in outs])
+    return found
+
+
+def _policy(d: Decision) -> Decision:
+    if d.action != "fallthrough" or d.chain.type == "nat":
+        return d
+    return Decision(d.chain.policy or "accept", d.chain, None, d.certain)
+
+
+def unread(outcomes: list[Decision]) -> list[str]:
+    """``table/chain`` of the jump targets the snapshot does not hold."""
+    return [
+        f"{d.chain.table}/{d.rule.target_chain if d.rule else '?'}"
+        for d in outcomes
+        if d.action == "unread"
+    ]
 
 
 def network(cidr: str) -> IPNet:

@@ -14,19 +14,17 @@ never read as matching everything.
 
 from __future__ import annotations
 
-import ipaddress
 import struct
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import NetfilterRule
-from . import xtinfo
+from . import nftvalues, xtinfo
 
 FAMILY_NAMES = {1: "inet", 2: "ip", 3: "arp", 5: "netdev", 7: "bridge", 10: "ip6"}
 IP_VERSION = {"ip": 4, "ip6": 6}
 NFPROTO_VERSION = {2: 4, 10: 6}
 ETHERTYPE_VERSION = {0x0800: 4, 0x86DD: 6}
-L4_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 58: "ipv6-icmp", 132: "sctp"}
 VERDICTS = {
     "NF_ACCEPT": "accept",
     "NF_DROP": "drop",
@@ -170,7 +168,7 @@ def _cmp(b: _Builder, d: Any) -> None:
         return
     negate = op == "NFT_CMP_NEQ"
     if what in ("saddr", "daddr"):
-        cidr = _cidr(b.family, value, extra)
+        cidr = nftvalues.cidr(b.family, value, extra)
         if cidr is None:
             b.conditions.append(f"{what} {'!=' if negate else '=='} {value.hex()}")
             return
@@ -179,12 +177,12 @@ def _cmp(b: _Builder, d: Any) -> None:
         b.fields[f"negate_{key}"] = negate
     elif what in ("oifname", "iifname"):
         key = "out" if what == "oifname" else "in"
-        b.fields[f"{key}_interface"] = ifname(value)
+        b.fields[f"{key}_interface"] = nftvalues.ifname(value)
         b.fields[f"negate_{key}"] = negate
     elif what in ("nfproto", "protocol") and not negate and extra is None:
         _family_match(b, what, value)
     else:
-        b.conditions.append(_words(what, value, negate))
+        b.conditions.append(nftvalues.words(what, value, negate))
 
 
 def _family_match(b: _Builder, what: str, value: bytes) -> None:
@@ -199,18 +197,6 @@ def _family_match(b: _Builder, what: str, value: bytes) -> None:
         b.conditions.append(f"{what} {value.hex()}")
     else:
         b.family = version
-
-
-def _words(what: str, value: bytes, negate: bool) -> str:
-    """A condition as a person would read it: ``-p tcp``, ``--dport 53``, ``mark``."""
-    bang = "! " if negate else ""
-    if what == "l4proto" and len(value) == 1:
-        return f"{bang}-p {L4_NAMES.get(value[0], value[0])}"
-    if what in ("sport", "dport") and len(value) == 2:
-        return f"{bang}--{what} {struct.unpack('>H', value)[0]}"
-    if what in ("oif", "iif") and len(value) == 4:
-        return f"{bang}{what} index {struct.unpack('=I', value)[0]}"
-    return f"{bang}{what}"
 
 
 def _lookup(b: _Builder, d: Any) -> None:
@@ -248,8 +234,8 @@ def _nat(b: _Builder, d: Any) -> None:
     family = NFPROTO_VERSION.get(attr(d, "NFTA_NAT_FAMILY") or 0, b.family or 4)
     low = b.regs.get(str(attr(d, "NFTA_NAT_REG_ADDR_MIN")))
     high = b.regs.get(str(attr(d, "NFTA_NAT_REG_ADDR_MAX")))
-    first = _address(family, low[1]) if low else None
-    last = _address(family, high[1]) if high else None
+    first = nftvalues.address(family, low[1]) if low else None
+    last = nftvalues.address(family, high[1]) if high else None
     if first:
         b.fields["to_address"] = first if last in (None, first) else f"{first}-{last}"
 
@@ -292,39 +278,3 @@ HANDLERS = {
     "reject": _reject,
     "target": _target,
 }
-
-
-# --- values -------------------------------------------------------------------
-
-
-def ifname(value: bytes) -> str:
-    """A NUL-terminated name is exact (``docker0``); without the NUL, a prefix (``cni+``)."""
-    if b"\x00" in value:
-        return value.split(b"\x00", 1)[0].decode("utf-8", "replace")
-    return value.decode("utf-8", "replace") + "+"
-
-
-def _cidr(family: int | None, value: bytes, mask: bytes | None) -> str | None:
-    """A compared address prefix as CIDR text; None if the mask is not a prefix."""
-    size = 16 if family == 6 else 4
-    if not value or len(value) > size:
-        return None
-    bits = len(value) * 8
-    if mask:
-        number = int.from_bytes(mask, "big")
-        ones = bin(number).count("1")
-        if number != ((1 << ones) - 1) << (len(mask) * 8 - ones):
-            return None
-        bits = min(bits, ones)
-    padded = value.ljust(size, b"\x00")
-    network = ipaddress.ip_network((padded, bits), strict=False)
-    return str(network)
-
-
-def _address(family: int, value: bytes | None) -> str | None:
-    if not value:
-        return None
-    size = 16 if family == 6 else 4
-    if len(value) < size:
-        return None
-    return str(ipaddress.ip_address(value[:size]))

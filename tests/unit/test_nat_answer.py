@@ -186,3 +186,20 @@ def test_icc_drop_is_an_info_finding_and_the_row_says_blocked() -> None:
     view = render.build_view(S.seed_pod_snapshot(host=no_br_nf))
     assert networks(view)[0]["inter_pod"].startswith("allowed (bridged frames bypass iptables")
     assert not [f for f in view.findings if f.code == "inter-pod-blocked"]
+
+
+def test_every_branch_masquerades_so_the_answer_is_yes() -> None:
+    """kube-proxy's mark-gated MASQUERADE, then Docker's: masqueraded whatever the mark."""
+    view = NetnsView(netfilter=Netfilter("nftables", (
+        chain("POSTROUTING", NetfilterRule("jump", target_chain="KUBE-POSTROUTING"),
+              NetfilterRule("masquerade", source="172.17.0.0/16", out_interface="docker0",
+                            negate_out=True), hook="postrouting"),
+        chain("KUBE-POSTROUTING", NetfilterRule("return", conditions=("! mark",)),
+              NetfilterRule("masquerade")),
+    )))  # fmt: skip
+    answer = masquerade(view, "172.17.0.0/16", "eth0")
+    assert answer.text == "yes (iptables nat POSTROUTING: -s 172.17.0.0/16 ! -o docker0 MASQUERADE)"
+    # Another subnet is masqueraded only when marked (a Service's traffic): conditional.
+    assert masquerade(view, "10.244.0.0/16", "eth0").text == (
+        "conditional (iptables nat KUBE-POSTROUTING: MASQUERADE)"
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kubectl_bridge.agent import iptsave, netfilter, nftdecode, xtinfo
+from kubectl_bridge.agent import iptsave, netfilter, nftdecode, nftvalues, xtinfo
 from kubectl_bridge.agent.nfnl import Nftables, parse_recorded
 from kubectl_bridge.model import NetfilterChain, NetfilterRule
 
@@ -201,7 +201,7 @@ def test_iptables_save_rule_words(words: str, expected: NetfilterRule) -> None:
     [(b"docker0\x00", "docker0"), (b"br-x".ljust(16, b"\x00"), "br-x"), (b"cni", "cni+")],
 )
 def test_interface_names_and_wildcards(name: bytes, expected: str) -> None:
-    assert nftdecode.ifname(name) == expected
+    assert nftvalues.ifname(name) == expected
 
 
 def test_xt_nat_range_revisions() -> None:
