@@ -86,8 +86,9 @@ class Demo:
         env = Environment(stdout=out, stderr=err, environ={"KUBECONFIG": self.sandbox.kubeconfig})
         status = main([*argv, "--kubeconfig", self.sandbox.kubeconfig], env)
         if status != 0:
+            said = err.getvalue().strip().removeprefix("error: ")
             raise SandboxError(
-                f"kubectl bridge {' '.join(argv)} failed in the demo: {err.getvalue().strip()}",
+                f"kubectl bridge {' '.join(argv)} failed in the demo: {said}",
                 "rerun with: sudo kubectl bridge demo --keep, then run the command yourself",
             )
         return out.getvalue().rstrip("\n")

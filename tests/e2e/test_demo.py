@@ -129,3 +129,27 @@ def test_capture_without_tcpdump_is_skipped_with_a_note(monkeypatch: pytest.Monk
     note = _Say()
     demo_capture.show(note, "nginx", "192.168.0.1", "192.168.0.10")  # type: ignore[arg-type]
     assert "tcpdump is not installed here" in note.out.getvalue()
+
+
+@pytest.mark.netns
+def test_a_failing_step_still_removes_the_sandbox(
+    state_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubectl_bridge.sandbox import demo as demo_module
+    from kubectl_bridge.sandbox import demo_steps
+    from kubectl_bridge.sandbox.labserver import SandboxError
+
+    seen: list[str] = []
+
+    def broken(d: demo_module.Demo) -> None:
+        seen.append(d.sandbox.record["prefix"])
+        raise SandboxError("step failed on purpose")
+
+    monkeypatch.setattr(demo_steps, "STEPS", (demo_steps.s4_neigh, broken))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    out = io.StringIO()
+    with pytest.raises(SandboxError, match="on purpose"):
+        demo_module.run(lab.Paths(str(state_dir)), out)
+    assert "── S4 · " in out.getvalue()
+    assert netns_with(seen[0]) == []
+    assert not state_dir.exists()
