@@ -7,8 +7,9 @@ one pod (target 1)
   * ``collect()`` in-process, the pod named by PID and by container id
     (the id is looked up in the kubelet's cgroup tree, falling back to a
     scan of ``/proc/*/cgroup``);
-  * the agent as a process, ``python -m kubectl_bridge.agent``, request on
-    stdin (what the debug pod runs), by container id;
+  * the agent as the debug pod runs it: ``python3 -c BOOTSTRAP HASH`` with
+    the payload already cached (the node's ``/usr/bin/python3``, the zip
+    built from this tree and unpacked once), request on stdin, by container id;
   * the usual way: ``nsenter -t PID -n ip -j addr/route/neigh`` into the pod,
     and on the node ``ip -j link/addr/neigh/route/rule``, ``bridge -j fdb``,
     ``bridge -j link``, two ``ip route get`` and one ``sysctl`` read of the
@@ -36,6 +37,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import shutil
+import struct
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -48,12 +51,15 @@ import benchlib
 
 from kubectl_bridge.agent.collect import collect
 from kubectl_bridge.agent.protocol import encode_request
+from kubectl_bridge.kube import ship
 from kubectl_bridge.model import Request, Snapshot
 from kubectl_bridge.sandbox import topology
 
 PATH_KEYS = ("forwarding", "proxy_arp", "rp_filter")
 GLOBAL_KEYS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding")
 FLAT_GOAL = 1.3
+#: What the stand-in's debug pods run (a stock image's python3, not our venv).
+NODE_PYTHON = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
 NODE_GOAL = 2.0
 
 
@@ -126,10 +132,24 @@ def run_all(commands: list[list[str]]) -> None:
             json.loads(out)
 
 
-def agent_process(request: Request) -> bytes:
-    """The agent as the debug pod runs it: a fresh interpreter, request on stdin."""
-    out = benchlib.run([sys.executable, "-m", "kubectl_bridge.agent"], encode_request(request))
-    return out
+class ShippedAgent:
+    """The agent exactly as a warm debug pod starts it: bootstrap, cached payload."""
+
+    def __init__(self, workdir: str) -> None:
+        payload = ship.build_payload()
+        self.argv = [NODE_PYTHON, *ship.bootstrap_command(payload.sha256)[1:]]
+        self.env = {"PATH": "/usr/bin:/bin", "KUBECTL_BRIDGE_CACHE": f"{workdir}/node-cache"}
+        first = struct.pack(">Q", len(payload.data)) + payload.data
+        probe = encode_request(Request(kind="host", scope="pod"))
+        if not benchlib.run(self.argv, first + probe, env=self.env).startswith(b"P{"):
+            raise RuntimeError("the bootstrap did not take the payload")
+
+    def __call__(self, request: Request) -> bytes:
+        """One run; stdout is ``K`` (payload cached) and the snapshot."""
+        out = benchlib.run(self.argv, encode_request(request), env=self.env)
+        if not out.startswith(b"K{"):
+            raise RuntimeError(f"the shipped agent answered {out[:80]!r}")
+        return out
 
 
 def pod_requests(topo: topology.Topology, pod: topology.PodHandle) -> dict[str, Request]:
@@ -163,7 +183,7 @@ def check_node(snap: Snapshot, topo: topology.Topology) -> None:
         raise RuntimeError(f"node view did not map {len(missing)} pods, e.g. {missing[:3]}")
 
 
-def pod_variants(topo: topology.Topology) -> dict[str, benchlib.Variant]:
+def pod_variants(topo: topology.Topology, agent: ShippedAgent) -> dict[str, benchlib.Variant]:
     """Target 1's contenders on one node (checked once before they are timed)."""
     pod = topo.pod("nginx")
     reqs = pod_requests(topo, pod)
@@ -173,19 +193,19 @@ def pod_variants(topo: topology.Topology) -> dict[str, benchlib.Variant]:
     return {
         "collect() by pid": lambda: collect(reqs["pid"]),
         "collect() by container id": lambda: collect(reqs["cid"]),
-        "agent process by container id": lambda: agent_process(reqs["cid"]),
+        AGENT_POD: lambda: agent(reqs["cid"]),
         BASE_POD: lambda: run_all(base),
     }
 
 
-def node_variants(topo: topology.Topology) -> dict[str, benchlib.Variant]:
+def node_variants(topo: topology.Topology, agent: ShippedAgent) -> dict[str, benchlib.Variant]:
     """Target 2's contenders on one node."""
     req = Request(kind="host", scope="node", host_netns=topo.node_netns)
     check_node(collect(req), topo)
     base = node_baseline(topo)
     return {
         "collect() scope node": lambda: collect(req),
-        "agent process scope node": lambda: agent_process(req),
+        AGENT_NODE: lambda: agent(req),
         BASE_NODE: lambda: run_all(base),
     }
 
@@ -206,8 +226,9 @@ def measure_sizes(sizes: list[int], repeat: int, workdir: str) -> list[SizeResul
             stack.callback(topo.teardown)
             topos[n] = topo
         print("… timing", file=sys.stderr, flush=True)
-        pod = {(n, k): v for n, t in topos.items() for k, v in pod_variants(t).items()}
-        node = {(n, k): v for n, t in topos.items() for k, v in node_variants(t).items()}
+        agent = ShippedAgent(workdir)
+        pod = {(n, k): v for n, t in topos.items() for k, v in pod_variants(t, agent).items()}
+        node = {(n, k): v for n, t in topos.items() for k, v in node_variants(t, agent).items()}
         pod_times = benchlib.measure(pod, repeat)
         node_times = benchlib.measure(node, max(3, repeat // 3))
     return [
@@ -220,6 +241,8 @@ def measure_sizes(sizes: list[int], repeat: int, workdir: str) -> list[SizeResul
     ]
 
 
+AGENT_POD = "agent as shipped, by container id"
+AGENT_NODE = "agent as shipped, scope node"
 BASE_POD = "usual way (13 commands)"
 BASE_NODE = "usual way (dumps + ip addr per pod)"
 

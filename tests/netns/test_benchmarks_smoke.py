@@ -46,10 +46,10 @@ def test_collector_prints_both_tables_and_every_goal() -> None:
     for row in (
         "collect() by pid",
         "collect() by container id",
-        "agent process by container id",
+        "agent as shipped, by container id",
         "usual way (13 commands)",
         "collect() scope node",
-        "agent process scope node",
+        "agent as shipped, scope node",
     ):
         assert row in out
     assert out.count("[1] ") == 6 and out.count("[2] ") == 2
