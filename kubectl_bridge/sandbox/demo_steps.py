@@ -12,7 +12,7 @@ import shutil
 import socket
 from collections.abc import Callable
 
-from . import demo_capture, lab
+from . import demo_capture, labspec
 from .demo import Demo
 
 ROUTER = "192.168.0.1"
@@ -218,7 +218,7 @@ STEPS: tuple[Callable[[Demo], None], ...] = (
 
 def add_pod(demo: Demo, index: int) -> None:
     """``kubectl run``: the sandbox builds the pod and registers it with the API server."""
-    spec = lab.pod_specs(index + 1)[index]
+    spec = labspec.pod_specs(index + 1)[index]
     demo.out.write(f"\n  kubectl run {spec.name} --image=nginx   (the seed's way)\n")
     demo.say(
         f"The sandbox has no kubelet: it creates namespace {demo.sandbox.record['prefix']}-"

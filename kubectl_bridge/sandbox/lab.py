@@ -34,14 +34,12 @@ from typing import Any
 
 from . import labserver, netops
 from .labserver import SandboxError
-from .specs import NodeSpec, PodSpec, RouteSpec, UplinkSpec, seed_node_spec
+from .labspec import NODE, check_args, node_spec, pod_specs
+from .specs import PodSpec
 from .topology import PodHandle, Topology, build, unique_prefix
 
 STATE_DIR_ENV = "KUBECTL_BRIDGE_SANDBOX_DIR"
 DEFAULT_STATE_DIR = "/run/kubectl-bridge-sandbox"
-NODE = "master1"
-MAX_PODS = 250
-CNIS = ("bridge", "routed")
 
 
 @dataclass(frozen=True)
@@ -83,44 +81,6 @@ def require_root(what: str) -> None:
             f"{what} needs root (it creates network namespaces, veths and cgroups)",
             f"run it as root: sudo kubectl bridge {what}",
         )
-
-
-def pod_specs(count: int, cni: str = "bridge") -> tuple[PodSpec, ...]:
-    """``nginx``, ``nginx1``, ...: the seed's pods, on docker0 or routed (Calico style)."""
-    seed = seed_node_spec("x", pods=count).pods
-    if cni == "bridge":
-        return seed
-    return tuple(
-        PodSpec(
-            name=p.name,
-            ip=f"10.244.0.{i + 2}/32",
-            mac=p.mac,
-            host_veth=f"cali{i:011x}",
-            host_veth_mac="ee:ee:ee:ee:ee:ee",
-            bridge=None,
-        )
-        for i, p in enumerate(seed)
-    )
-
-
-def node_spec(prefix: str, cni: str = "bridge") -> NodeSpec:
-    """The seed's node without pods (``add_pod`` attaches them)."""
-    if cni == "bridge":
-        seed = seed_node_spec(prefix, pods=0)
-        return NodeSpec(prefix=prefix, bridges=seed.bridges, uplink=seed.uplink, routes=seed.routes)
-    return NodeSpec(
-        prefix=prefix,
-        bridges=(),
-        uplink=UplinkSpec(masquerade=("10.244.0.0/16",)),
-        routes=(RouteSpec("default", via="192.168.0.1", dev="eth0"),),
-    )
-
-
-def _check_args(pods: int, cni: str) -> None:
-    if not 0 <= pods <= MAX_PODS:
-        raise SandboxError(f"--pods {pods} is out of range", f"use 0 to {MAX_PODS}")
-    if cni not in CNIS:
-        raise SandboxError(f"unknown --cni {cni!r}", "use bridge or routed")
 
 
 # --- the record -----------------------------------------------------------
@@ -191,7 +151,7 @@ def up(paths: Paths, *, pods: int = 2, cni: str = "bridge") -> Sandbox:
     failure whatever was made is removed again before the error propagates.
     """
     require_root("sandbox up")
-    _check_args(pods, cni)
+    check_args(pods, cni)
     labserver.check_available()
     os.makedirs(paths.root, mode=0o700, exist_ok=True)
     prefix = unique_prefix("kbs")
