@@ -127,19 +127,18 @@ def _by_pod(request: Request, host: os.stat_result, host_path: str | None) -> Lo
     ids = [strip_runtime(c) for c in request.container_ids]
     ids = [i for i in ids if len(i) >= MIN_ID_LEN]
     uids = _uid_forms(request.pod_uid)
-    how = ""
     pids: list[tuple[int, str | None]] = []
     if request.pod_uid:  # the kubelet's cgroup directory: a lookup, not a scan
+        # the named containers' processes first, then the pod's others (the pause
+        # process): a crash-looping app, or CRI-O's conmon (in the node's namespace)
+        # alone carrying the app's id, must not hide the pod sandbox
         pids = cgroupdir.container_pids(request.pod_uid, ids)
-        how = "cgroup:container-id" if pids and pids[0][1] else "cgroup:pod-uid"
-        pids = [(p, cid) for p, cid in pids if cid] or pids
     if not pids and ids:
         pids = [(p, cid) for p, cid in scan_cgroups(ids) if cid]
-        how = "cgroup:container-id"
     if not pids and uids:
         pids = [(p, None) for p, _ in scan_cgroups(uids)]
-        how = "cgroup:pod-uid"
     for pid, cid in pids:
+        how = "cgroup:container-id" if cid else "cgroup:pod-uid"
         path = f"/proc/{pid}/ns/net"
         try:
             st = os.stat(path)
