@@ -156,3 +156,62 @@ def test_pid_and_netns_targets(node: Topology) -> None:
 def test_bad_local_targets(req: model.Request, message: str) -> None:
     with pytest.raises(TargetError, match=message):
         collect(req)
+
+
+# --- a crash-looping app container: only the pod sandbox holds the namespace ----
+
+
+@pytest.fixture(scope="module")
+def crashing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    """A pod with a pause process for every cgroup layout × runtime; each app has exited."""
+    base = topology.seed_node_spec(topology.unique_prefix("kbt"), pods=0)
+    pods = [
+        PodSpec(name=f"c{i}", ip=f"172.17.3.{i + 2}/16", runtime=rt, cgroup=cg, pause=True,
+                host_veth=f"vc{i}")
+        for i, (cg, rt) in enumerate(itertools.product(LAYOUTS, RUNTIMES))
+    ]  # fmt: skip
+    spec = dataclasses.replace(base, pods=tuple(pods))
+    state = tmp_path_factory.mktemp("crash") / "topology.json"
+    with topology.build(spec, state_path=str(state)) as topo:
+        for handle in topo.pods.values():
+            proc = next(p for p in topo._procs if p.pid == handle.pid)
+            proc.kill()  # the app container crashed; CrashLoopBackOff keeps it down
+            proc.wait(timeout=10)
+        yield topo
+
+
+@pytest.mark.parametrize("index", range(len(LAYOUTS) * len(RUNTIMES)))
+def test_crash_looping_app_is_found_through_the_pause_process(
+    crashing: Topology, index: int
+) -> None:
+    pod = crashing.pod(f"c{index}")
+    assert pod.pid is not None and not os.path.exists(f"/proc/{pod.pid}/ns/net")
+    # the API still names the dead app container (lastState.terminated.containerID)
+    snap = collect(request(crashing, container_ids=(pod.container_ref,), pod_uid=pod.uid))
+    assert snap.target.found_by == "cgroup:pod-uid"
+    assert snap.target.pid == pod.pause_pid
+    assert same_ns(snap.target.netns_path, pod.netns_path)
+    assert snap.pod is not None and any(a.address == pod.ip for a in snap.pod.addresses)
+
+
+def test_crio_conmon_in_the_node_namespace_is_skipped(crashing: Topology) -> None:
+    """CRI-O's conmon sits in the pod's cgroup (crio-conmon-ID.scope) but in the node's netns.
+
+    While the crashed app's conmon still runs it is the only process whose
+    cgroup names the app's container id: the lookup must fall back to the
+    pod UID (the pause process), not conclude the pod lives in the node.
+    """
+    from kubectl_bridge.sandbox import cgroups
+
+    pod = next(h for h in crashing.pods.values() if h.spec.runtime == "cri-o")
+    cg = pod.spec.cgroup
+    assert cg is not None
+    conmon = crashing._spawn(crashing.node_netns_path)
+    leaf = "crio-conmon-{}.scope" if cg.driver == "systemd" else "crio-conmon-{}"
+    rel = f"{cgroups.pod_dir(cg, pod.uid)}/{leaf.format(pod.container_id)}"
+    for d in cgroups.place(conmon, cg, rel):
+        crashing._record("cgroup_dirs", d)
+    snap = collect(request(crashing, container_ids=(pod.container_ref,), pod_uid=pod.uid))
+    assert snap.target.found_by == "cgroup:pod-uid"
+    assert snap.target.pid == pod.pause_pid  # not conmon, whose namespace is the node's
+    assert same_ns(snap.target.netns_path, pod.netns_path)
