@@ -26,21 +26,10 @@ from typing import Any
 from ..errors import ClusterError
 from . import debugpod as dp
 from .api import Api, ApiStatusError
+from .podstate import judge, summarize_events, waiting_reason
 
 ANNOTATION_RUN = "kubectl-bridge.io/run"
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
-#: Waiting reasons that will not fix themselves within our timeout.
-HOPELESS = frozenset(
-    {
-        "ImagePullBackOff",
-        "ErrImagePull",
-        "InvalidImageName",
-        "ErrImageNeverPull",
-        "CreateContainerConfigError",
-        "CreateContainerError",
-        "RunContainerError",
-    }
-)
 PULL_REASONS = frozenset({"ImagePullBackOff", "ErrImagePull", "InvalidImageName"})
 
 
@@ -78,6 +67,7 @@ class DebugPods:
             ns, labels=dp.reuse_selector(manifest), fields=f"spec.nodeName={node}"
         )
         now = time.time()
+        self._collect_dead(found)
         usable = [p for p in found if dp.is_reusable(p, manifest, now=now)]
         if usable:
             best = max(usable, key=lambda p: p["metadata"].get("creationTimestamp", ""))
@@ -91,6 +81,21 @@ class DebugPods:
         self.used.append(name)
         self._wait(name)
         return name
+
+    def _collect_dead(self, pods: list[dict[str, Any]]) -> None:
+        """Delete our pods on this node that their deadline (or anything else) ended.
+
+        The kubelet stops a pod at its deadline but the object stays, Failed,
+        until deleted; ``cleanup`` does it for all nodes, this for the one in use.
+        """
+        for pod in pods:
+            meta = pod["metadata"]
+            phase = (pod.get("status") or {}).get("phase")
+            if phase in ("Failed", "Succeeded") and str(meta.get("name", "")).startswith(
+                dp.NAME_PREFIX
+            ):
+                with contextlib.suppress(ClusterError):
+                    self.api.delete_pod(meta["namespace"], meta["name"])
 
     def _create(self, manifest: dict[str, Any]) -> str:
         manifest["metadata"]["annotations"][ANNOTATION_RUN] = self.run_id
@@ -234,54 +239,6 @@ def list_or_watch(
     if first is None:
         return iter(())
     return itertools.chain([first], stream)
-
-
-def judge(pod: dict[str, Any]) -> str:
-    """``running``, ``pending``, or why it will never run (a waiting reason or phase)."""
-    status = pod.get("status") or {}
-    phase = status.get("phase")
-    if phase in ("Failed", "Succeeded"):
-        return str(status.get("reason") or phase)
-    for cs in status.get("containerStatuses") or []:
-        state = cs.get("state") or {}
-        if state.get("terminated"):
-            return str(state["terminated"].get("reason") or "Terminated")
-        reason = (state.get("waiting") or {}).get("reason")
-        if reason in HOPELESS:
-            return str(reason)
-        if phase == "Running" and state.get("running") is not None:
-            return "running"
-    return "pending"
-
-
-def waiting_reason(status: dict[str, Any]) -> tuple[str, str]:
-    """The most telling (reason, message) of a pod that is not running."""
-    if status.get("phase") in ("Failed", "Succeeded"):
-        return str(status.get("reason") or status["phase"]), _one_line(status.get("message"))
-    for cs in status.get("containerStatuses") or []:
-        state = cs.get("state") or {}
-        for key in ("waiting", "terminated"):
-            if state.get(key):
-                return str(state[key].get("reason") or key), _one_line(state[key].get("message"))
-    return str(status.get("phase") or "Pending"), ""
-
-
-def summarize_events(events: list[dict[str, Any]], limit: int = 3) -> str:
-    """Warnings first, one per reason, newest wins: ``Failed: …; BackOff: …``."""
-    by_reason: dict[str, str] = {}
-    for ev in events:
-        if ev.get("type") == "Warning":
-            by_reason[str(ev.get("reason"))] = _one_line(ev.get("message"))
-    if not by_reason:
-        for ev in events[-limit:]:
-            by_reason[str(ev.get("reason"))] = _one_line(ev.get("message"))
-    parts = [f"{r}: {m}" for r, m in list(by_reason.items())[-limit:]]
-    return "; ".join(parts)
-
-
-def _one_line(text: Any, limit: int = 200) -> str:
-    flat = " ".join(str(text or "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 @contextlib.contextmanager

@@ -11,17 +11,18 @@ sandbox demo add a pod later on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from typing import Any
 
 from aiohttp import web
 
 from . import apiserver_objects as obj
+from . import apiserver_resources as res
 from .apiserver_exec import serve_exec
 from .apiserver_select import SelectorError, fields_match, labels_match
 from .apiserver_state import USER, Faults, State
 from .apiserver_table import table, wants_table
+from .apiserver_watch import watch
 
 STATE: web.AppKey[State] = web.AppKey("state", State)
 CHANGED: web.AppKey[asyncio.Condition] = web.AppKey("changed", asyncio.Condition)
@@ -71,22 +72,22 @@ async def version(_: web.Request) -> web.Response:
 
 async def api(_: web.Request) -> web.Response:
     """``/api``."""
-    return _json(obj.discovery_api())
+    return _json(res.discovery_api())
 
 
 async def api_v1(_: web.Request) -> web.Response:
     """``/api/v1``."""
-    return _json(obj.discovery_api_v1())
+    return _json(res.discovery_api_v1())
 
 
 async def apis(_: web.Request) -> web.Response:
     """``/apis``."""
-    return _json(obj.discovery_apis())
+    return _json(res.discovery_apis())
 
 
 async def authz_v1(_: web.Request) -> web.Response:
     """``/apis/authorization.k8s.io/v1``."""
-    return _json(obj.discovery_authorization_v1())
+    return _json(res.discovery_authorization_v1())
 
 
 # --- pods -------------------------------------------------------------------
@@ -120,7 +121,7 @@ async def list_pods(request: web.Request) -> web.StreamResponse:
         return _selected(request, pods)
 
     if verb == "watch":
-        return await _watch(request, current)
+        return await watch(request, current, app_state=STATE, changed=CHANGED)
     return _listing(request, "PodList", current(), str(state.rv))
 
 
@@ -128,42 +129,7 @@ def _listing(request: web.Request, kind: str, items: list[dict[str, Any]], rv: s
     """A list, or the Table ``kubectl get`` asks for."""
     if wants_table(request.headers.get("Accept", "")):
         return _json(table(items, rv))
-    return _json(obj.list_object(kind, items, rv))
-
-
-async def _watch(request: web.Request, current: Any) -> web.StreamResponse:
-    """A watch stream: one JSON event per line until ``timeoutSeconds``."""
-    app = request.app
-    timeout = float(request.query.get("timeoutSeconds", "1800"))
-    since = int(request.query.get("resourceVersion") or 0)
-    known: dict[str, tuple[str, dict[str, Any]]] = {}
-    if since:
-        known = {
-            p["metadata"]["uid"]: (p["metadata"]["resourceVersion"], p)
-            for p in current()
-            if int(p["metadata"]["resourceVersion"]) <= since
-        }
-    resp = web.StreamResponse(headers={"Content-Type": "application/json"})
-    await resp.prepare(request)
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while loop.time() < end:
-        items = {p["metadata"]["uid"]: p for p in current()}
-        for uid, pod in items.items():
-            rv = pod["metadata"]["resourceVersion"]
-            if uid not in known or known[uid][0] != rv:
-                kind = "ADDED" if uid not in known else "MODIFIED"
-                await resp.write(json.dumps({"type": kind, "object": pod}).encode() + b"\n")
-                known[uid] = (rv, pod)
-        for uid in set(known) - set(items):
-            gone = known.pop(uid)[1]
-            await resp.write(json.dumps({"type": "DELETED", "object": gone}).encode() + b"\n")
-        async with app[CHANGED]:
-            with contextlib.suppress(asyncio.TimeoutError, ValueError):
-                await asyncio.wait_for(app[CHANGED].wait(), timeout=min(0.05, end - loop.time()))
-        app[STATE].tick()
-    await resp.write_eof()
-    return resp
+    return _json(res.list_object(kind, items, rv))
 
 
 def _pod_or_404(state: State, ns: str, name: str) -> dict[str, Any]:
@@ -271,7 +237,7 @@ async def list_events(request: web.Request) -> web.Response:
     _rbac(state, "list", "events", ns)
     state.tick()
     events = [e for e in state.events if ns is None or e["metadata"]["namespace"] == ns]
-    return _json(obj.list_object("EventList", _selected(request, events), str(state.rv)))
+    return _json(res.list_object("EventList", _selected(request, events), str(state.rv)))
 
 
 async def access_review(request: web.Request) -> web.Response:

@@ -28,26 +28,11 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from . import apiserver_objects as obj
+from . import apiserver_psa as psa
+from . import apiserver_resources as res
 
 USER = "kubectl-bridge-tester"
 PSA_LEVEL = "pod-security.kubernetes.io/enforce"
-PSA_BASELINE_CAPS = frozenset(
-    {
-        "AUDIT_WRITE",
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "MKNOD",
-        "NET_BIND_SERVICE",
-        "SETFCAP",
-        "SETGID",
-        "SETPCAP",
-        "SETUID",
-        "SYS_CHROOT",
-    }
-)
 
 
 @dataclass
@@ -94,11 +79,11 @@ class State:
         for node in data.get("nodes", []):
             self.add_node(node)
         self.namespaces = {
-            ns["name"]: obj.namespace_object(ns["name"], ns.get("labels"))
+            ns["name"]: res.namespace_object(ns["name"], ns.get("labels"))
             for ns in data.get("namespaces", [])
         }
         for name in ("default", "kube-system"):
-            self.namespaces.setdefault(name, obj.namespace_object(name))
+            self.namespaces.setdefault(name, res.namespace_object(name))
         self.pods: dict[tuple[str, str], dict[str, Any]] = {}
         self.pod_netns: dict[str, str] = {}  # pod uid -> netns name for exec
         self.life: dict[str, DebugLife] = {}  # pod uid -> clock (debug pods)
@@ -125,7 +110,7 @@ class State:
 
     def add_node(self, spec: dict[str, Any]) -> None:
         """A node from its short form; ``netns`` is where debug-pod execs run."""
-        node = obj.node_object(
+        node = res.node_object(
             spec["name"],
             address=spec.get("address", "192.168.0.10"),
             ready=spec.get("ready", True),
@@ -166,11 +151,7 @@ class State:
         ns = self.namespaces.get(pod["metadata"]["namespace"])
         labels = (ns or {}).get("metadata", {}).get("labels", {})
         level = labels.get(PSA_LEVEL, self.faults.psa_default)
-        if level == "privileged":
-            return None
-        found = _baseline_violations(pod["spec"])
-        if level == "restricted":
-            found += _restricted_violations(pod["spec"])
+        found = psa.violations(pod["spec"], level)
         return (level, found) if found else None
 
     # --- debug pod life ---------------------------------------------------
@@ -297,7 +278,7 @@ class State:
             return
         life.events_sent.add(reason)
         self.events.append(
-            obj.event_object(pod, reason, message, warning=warning, rv=self.next_rv())
+            res.event_object(pod, reason, message, warning=warning, rv=self.next_rv())
         )
 
     def snapshot(self) -> dict[str, Any]:
@@ -315,43 +296,3 @@ def _node_python() -> str:
     if os.path.exists("/usr/bin/python3"):
         return "/usr/bin/python3"
     return shutil.which("python3") or sys.executable
-
-
-def _baseline_violations(spec: dict[str, Any]) -> list[str]:
-    found = []
-    hosts = [f"{k}=true" for k in ("hostNetwork", "hostPID", "hostIPC") if spec.get(k)]
-    if hosts:
-        found.append(f"host namespaces ({', '.join(hosts)})")
-    containers = spec.get("containers", [])
-    priv = [c["name"] for c in containers if (c.get("securityContext") or {}).get("privileged")]
-    if priv:
-        found.append(f"privileged ({_who(priv)} must not set securityContext.privileged=true)")
-    for c in containers:
-        add = ((c.get("securityContext") or {}).get("capabilities") or {}).get("add") or []
-        extra = [cap for cap in add if cap not in PSA_BASELINE_CAPS]
-        if extra:
-            caps = ", ".join(f'"{cap}"' for cap in extra)
-            found.append(
-                f'non-default capabilities (container "{c["name"]}" must not include {caps} '
-                "in securityContext.capabilities.add)"
-            )
-    return found
-
-
-def _restricted_violations(spec: dict[str, Any]) -> list[str]:
-    found = []
-    for c in spec.get("containers", []):
-        ctx = c.get("securityContext") or {}
-        if ctx.get("allowPrivilegeEscalation") is not False:
-            found.append(
-                f'allowPrivilegeEscalation != false (container "{c["name"]}" must set '
-                "securityContext.allowPrivilegeEscalation=false)"
-            )
-        if ctx.get("runAsUser") == 0:
-            found.append(f'runAsUser=0 (container "{c["name"]}" must not set runAsUser=0)')
-    return found
-
-
-def _who(names: list[str]) -> str:
-    quoted = ", ".join(f'"{n}"' for n in names)
-    return f"container {quoted}" if len(names) == 1 else f"containers {quoted}"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from kubectl_bridge.kube.exec import exit_code_of
-from kubectl_bridge.kube.lifecycle import judge, summarize_events, waiting_reason
+from kubectl_bridge.kube.podstate import judge, summarize_events, waiting_reason
 from kubectl_bridge.kube.preflight import required_rights
 from kubectl_bridge.kube.session import map_peer
 from kubectl_bridge.model import PeerNetns

@@ -8,7 +8,8 @@ import pytest
 
 from kubectl_bridge.errors import TargetError
 from kubectl_bridge.kube.resolve import check_node, multus_networks, not_found, resolve_pod
-from kubectl_bridge.sandbox.apiserver_objects import node_object, workload_pod
+from kubectl_bridge.sandbox.apiserver_objects import workload_pod
+from kubectl_bridge.sandbox.apiserver_resources import node_object
 
 CID = "containerd://" + "a" * 64
 SIDECAR = "containerd://" + "b" * 64
