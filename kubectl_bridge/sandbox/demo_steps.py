@@ -202,8 +202,16 @@ def s11_network(demo: Demo) -> None:
     )
     command = "ip -br addr show dev docker0; ip -br link show master docker0; "
     command += "iptables -t nat -S POSTROUTING"
-    demo.manual(command, demo.node(command))
-    demo.tool("inspect node master1", demo.bridge("inspect", "node", "master1"))
+    manual = demo.node(command)
+    demo.manual(command, manual)
+    tool = demo.bridge("inspect", "node", "master1")
+    demo.tool("inspect node master1", tool)
+    said = next((ln.strip() for ln in tool.splitlines() if "masquerade:" in ln), "")
+    demo.check(
+        "MASQUERADE" in manual and re.match(r"masquerade:\s+yes\b", said) is not None,
+        "the node masquerades 172.17.0.0/16 out of eth0 (enable_ip_masquerade), "
+        "and kubectl bridge found the rule",
+    )
 
 
 STEPS: tuple[Callable[[Demo], None], ...] = (
@@ -226,8 +234,7 @@ def add_pod(demo: Demo, index: int) -> None:
         "registers the pod with the stand-in API server."
     )
     demo.sandbox.add_pod(spec)
-    cols = "NAME:.metadata.name,STATUS:.status.phase,IP:.status.podIP,NODE:.spec.nodeName"
-    shown, output = demo.kubectl_get("get", "pods", "-o", f"custom-columns={cols}")
+    shown, output = demo.kubectl_get("get", "pod", "-o", "wide")
     demo.manual(shown, output)
 
 
