@@ -152,3 +152,21 @@ def test_cleanup_lists_and_deletes_ours_only(cluster: Callable[..., Cluster]) ->
     assert "deleted 1 debug pod(s)" in done.stdout
     assert c.debug_pods() == []
     assert {p["metadata"]["name"] for p in c.state()["pods"]} == {"nginx", "nginx1"}
+
+
+def test_pods_ended_by_their_deadline_are_deleted_not_reused(
+    cluster: Callable[..., Cluster],
+) -> None:
+    import time
+
+    c = cluster()
+    assert c.bridge("snapshot", "pod", "nginx", "--ttl", "1s").returncode == 0
+    (first,) = c.debug_pods()
+    time.sleep(1.5)
+    (ended,) = c.debug_pods()
+    assert ended["status"]["phase"] == "Failed"
+    assert ended["status"]["reason"] == "DeadlineExceeded"
+    result = c.bridge("snapshot", "pod", "nginx", "--ttl", "1s")
+    assert result.returncode == 0, result.stderr
+    names = [p["metadata"]["name"] for p in c.debug_pods()]
+    assert len(names) == 1 and names != [first["metadata"]["name"]]
