@@ -21,7 +21,7 @@ from pyroute2.netlink.exceptions import NetlinkError
 
 from .. import __version__
 from ..errors import CollectError, TargetError
-from ..model import AgentInfo, NetnsView, PeerNetns, Request, Snapshot, Target
+from ..model import AgentInfo, NetnsView, PeerNetns, Request, SectionStatus, Snapshot, Target
 from . import netfilter, netns, path, peers, queries, views
 from .rtnl import Netlink, strerror
 
@@ -85,9 +85,13 @@ def _pod(
 
 def with_netfilter(host: NetnsView, host_path: str | None) -> NetnsView:
     """Add the node's nat/forward chains as a section of their own: a failure costs only it."""
-    s = views.Sections()
-    rules = s.run("netfilter", lambda: netfilter.read(host_path))
-    return dataclasses.replace(host, netfilter=rules, sections=host.sections + tuple(s.status))
+    try:
+        rules = netfilter.read(host_path)
+    except Exception as exc:  # any failure belongs to this section only
+        status = SectionStatus("netfilter", ok=False, error=netfilter.explain(exc))
+        return dataclasses.replace(host, sections=(*host.sections, status))
+    status = SectionStatus("netfilter", ok=True)
+    return dataclasses.replace(host, netfilter=rules, sections=(*host.sections, status))
 
 
 def _with(target: Target, *, host_nsid: int | None, pod_ips: tuple[str, ...]) -> Target:

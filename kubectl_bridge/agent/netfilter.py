@@ -17,6 +17,7 @@ presence shows in ``/proc/net/ip_tables_names``, and when an
 
 from __future__ import annotations
 
+import errno
 import subprocess
 from collections import deque
 from typing import Any
@@ -27,6 +28,7 @@ from ..model import Netfilter, NetfilterChain
 from . import iptsave, nftdecode
 from .nfnl import Nftables
 from .nsthread import run_in_netns
+from .rtnl import strerror
 
 HOOKS = ("prerouting", "input", "forward", "output", "postrouting")
 #: The base chains that decide what we report: (hook, chain type).
@@ -55,19 +57,27 @@ def read(netns_path: str | None) -> Netfilter:
         return Netfilter("nftables", tuple(chains), tuple(unread))
     try:
         saved = iptsave.run(netns_path, legacy=bool(legacy))
-    except (OSError, subprocess.SubprocessError) as exc:
-        saved, failure = None, failure or exc
-    if saved is not None and not (chains and iptsave.is_nft_variant(saved[1])):
+    except (OSError, subprocess.SubprocessError):
+        saved = None  # the legacy tables stay unread; legacy_tables says they exist
+    if saved is not None and iptsave.is_nft_variant(saved[1]) and failure is None:
+        saved = None  # iptables-nft shows what netlink already showed
+    if saved is not None:
         binary, text = saved
+        source = f"nftables + {binary}" if chains else binary
         chains += prune(iptsave.parse(text), unread)
-        return Netfilter(_source(chains, binary), tuple(chains), tuple(unread), legacy)
+        return Netfilter(source, tuple(chains), tuple(unread), legacy)
     if failure is not None:
         raise failure
     return Netfilter("nftables", tuple(chains), tuple(unread), legacy)
 
 
-def _source(chains: list[NetfilterChain], binary: str) -> str:
-    return binary if all(c.family == "ip" for c in chains) else f"nftables + {binary}"
+def explain(exc: BaseException) -> str:
+    """The section's error: nfnetlink refuses even reads without CAP_NET_ADMIN, so say so."""
+    text = strerror(exc)
+    code = getattr(exc, "code", None) or getattr(exc, "errno", None)
+    if code == errno.EPERM:
+        return f"{text}; reading nftables needs CAP_NET_ADMIN"
+    return text
 
 
 def legacy_tables(netns_path: str | None) -> tuple[str, ...]:

@@ -8,14 +8,17 @@ while that rule rewrites the source: the kernel itself confirms each answer.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from kubectl_bridge import model, render
-from kubectl_bridge.agent import netfilter as netfilter_mod
 from kubectl_bridge.agent.collect import collect
+from kubectl_bridge.agent.protocol import decode_response, encode_request
 from kubectl_bridge.model import NetfilterRule
 from kubectl_bridge.render.capture import capture_points
 from kubectl_bridge.render.network import networks
@@ -105,7 +108,7 @@ def test_legacy_tables_are_noticed_and_read_with_iptables_legacy_save(
     snap = collect(pod_request(seed))
     nf = snap.host.netfilter
     assert nf is not None and nf.legacy_tables == ("ip/nat",)
-    assert nf.source == "iptables-legacy-save"
+    assert nf.source == "nftables + iptables-legacy-save"  # the emptied nft chain stays
     (row,) = networks(render.build_view(snap))
     assert (
         row["masquerade"] == "yes (iptables nat POSTROUTING: -s 172.17.0.0/16 -o eth0 MASQUERADE)"
@@ -117,19 +120,28 @@ def test_legacy_tables_are_noticed_and_read_with_iptables_legacy_save(
     assert row["masquerade"].startswith("unknown (a legacy iptables nat table is in use")
 
 
-def test_a_netfilter_failure_costs_only_its_section(
-    seed: Topology, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    def refuse(path: str | None = None, **kwargs: object) -> None:
-        raise PermissionError(1, "Operation not permitted")
-
-    monkeypatch.setattr(netfilter_mod, "Nftables", refuse)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    snap = collect(pod_request(seed))
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs util-linux setpriv")
+def test_without_net_admin_only_the_netfilter_section_fails(seed: Topology) -> None:
+    """The debug pod's capabilities (SYS_ADMIN, SYS_PTRACE; no NET_ADMIN): nfnetlink says EPERM."""
+    nginx = seed.pod("nginx")
+    request = model.Request(kind="pod", container_ids=(nginx.container_ref,), pod_uid=nginx.uid)
+    caps = "-all,+sys_admin,+sys_ptrace,+dac_override,+dac_read_search"
+    ip, setpriv = shutil.which("ip") or "ip", shutil.which("setpriv") or "setpriv"
+    argv = [ip, "netns", "exec", seed.node_netns, setpriv, f"--inh-caps={caps}",
+            f"--bounding-set={caps}", sys.executable, "-m", "kubectl_bridge.agent"]  # fmt: skip
+    done = subprocess.run(
+        argv, input=encode_request(request), capture_output=True, timeout=60, check=False,
+        env={**os.environ, "PATH": "/nonexistent"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    snap = decode_response(done.stdout)
     status = section(snap)
-    assert not status.ok and "Operation not permitted" in (status.error or "")
-    assert snap.host.netfilter is None and snap.host.links
+    assert not status.ok
+    assert status.error == ("Operation not permitted (EPERM); reading nftables needs CAP_NET_ADMIN")
+    assert snap.host.netfilter is None and snap.host.links and snap.pod is not None
+    assert all(s.ok for s in snap.host.sections if s.name != "netfilter")
     (row,) = networks(render.build_view(snap))
     assert row["masquerade"] == (
-        "unknown (could not read the netfilter rules: Operation not permitted (EPERM))"
+        "unknown (could not read the netfilter rules: Operation not permitted (EPERM); "
+        "reading nftables needs CAP_NET_ADMIN)"
     )
