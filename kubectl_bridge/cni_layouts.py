@@ -68,7 +68,8 @@ def _bridged(snapshot: Snapshot, host: NetIndex, link: Link, bridge: Link) -> La
     facts = [f"{link.name} is a port of the Linux bridge {bridge.name}"]
     flannel = _flannel_overlay(snapshot, host, bridge)
     if flannel:
-        return Layout("flannel", "bridge", (*facts, *flannel), ("flannel.1",))
+        hints = tuple(lk.name for lk in snapshot.host.links if lk.name.startswith("flannel."))
+        return Layout("flannel", "bridge", (*facts, *flannel), hints + _named(bridge, "cni0"))
     proto = [r for r in snapshot.host.routes if r.protocol == KUBE_ROUTER_PROTO and r.gateway]
     if bridge.name == "kube-bridge" or proto:
         if proto:
@@ -79,7 +80,7 @@ def _bridged(snapshot: Snapshot, host: NetIndex, link: Link, bridge: Link) -> La
         return Layout("kube-router", "bridge", tuple(facts), _named(bridge, "kube-bridge"))
     if bridge.name == "weave" or _link_named(snapshot, "datapath") is not None:
         facts.append(f"bridge MTU {bridge.mtu} (Weave's default is 1376)")
-        return Layout("weave", "bridge", tuple(facts), ("weave",))
+        return Layout("weave", "bridge", tuple(facts), _named(bridge, "weave"))
     if (bridge.mac or "").startswith(DOCKER_MAC_PREFIX):
         facts.append(f"the bridge's MAC {bridge.mac} is Docker-generated (02:42:...)")
         return Layout("docker", "bridge", tuple(facts), _named(bridge, "docker0"))
@@ -130,7 +131,8 @@ def _routed(snapshot: Snapshot, host: NetIndex, path: Path, first: Hop, link: Li
     facts = [f"{link.name} has no master: no bridge, the node routes the pod's packets"]
     cilium = _cilium(snapshot, host, via, gateway, link)
     if cilium:
-        return Layout("cilium", "ebpf", (*facts, *cilium), ("cilium_host", "lxc..."))
+        named = ("cilium_host",) if _link_named(snapshot, "cilium_host") else ()
+        return Layout("cilium", "ebpf", (*facts, *cilium), named + _prefixed(link, "lxc"))
     if via is not None and via.ifindex != link.ifindex and _ovs_devices(snapshot):
         names = ", ".join(lk.name for lk in _ovs_devices(snapshot))
         return Layout(
