@@ -73,7 +73,8 @@ async def serve_exec(
     argv = exec_argv(state, pod, command)
     if argv is None:
         raise web.HTTPBadRequest(text="stand-in: no namespace to exec in for this pod")
-    ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=64 << 20, autoping=True)
+    protocols = [p for p in PROTOCOLS if p in state.faults.exec_protocols]
+    ws = web.WebSocketResponse(protocols=protocols, max_msg_size=64 << 20, autoping=True)
     await ws.prepare(request)
     v5 = ws.ws_protocol == PROTOCOLS[0]
     state.exec_count += 1

@@ -49,6 +49,11 @@ class Faults:
     exec_drops: int = 0
     #: Pod Security level for namespaces without the enforce label.
     psa_default: str = "privileged"
+    #: Exec subprotocols the server speaks; ["v4.channel.k8s.io"] plays a
+    #: server older than Kubernetes 1.30 (no stdin close).
+    exec_protocols: list[str] = field(
+        default_factory=lambda: ["v5.channel.k8s.io", "v4.channel.k8s.io"]
+    )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Faults:

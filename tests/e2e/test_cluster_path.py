@@ -170,3 +170,14 @@ def test_pods_ended_by_their_deadline_are_deleted_not_reused(
     assert result.returncode == 0, result.stderr
     names = [p["metadata"]["name"] for p in c.debug_pods()]
     assert len(names) == 1 and names != [first["metadata"]["name"]]
+
+
+def test_an_older_server_speaking_only_v4_works_without_closing_stdin(
+    cluster: Callable[..., Cluster],
+) -> None:
+    c = cluster(faults={"exec_protocols": ["v4.channel.k8s.io"]})
+    for _ in range(2):  # cold (payload) and warm (request only)
+        result = c.bridge("snapshot", "pod", "nginx")
+        assert result.returncode == 0, result.stderr
+        assert parse(result.stdout).target.pod_name == "nginx"
+    assert [e["protocol"] for e in c.state()["exec_log"]] == ["v4.channel.k8s.io"] * 2
