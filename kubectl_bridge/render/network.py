@@ -16,7 +16,7 @@ import ipaddress
 from typing import Any
 
 from ..bridgeview import BridgeView, bridges
-from ..nfanswer import UNKNOWN_NAT, inter_pod, masquerade
+from ..nfanswer import UNKNOWN_NAT, inter_pod, masquerade, unreadable
 from .view import View
 
 Row = dict[str, Any]
@@ -96,6 +96,9 @@ def _inter_pod(view: View, bv: BridgeView, subnets: list[str]) -> str:
     if per_bridge is not True and global_ == 0:
         return "allowed (bridged frames bypass iptables: bridge-nf-call-iptables = 0)"
     passes = per_bridge is True or global_ == 1
+    failed = unreadable(view.snapshot.host, "filter")
+    if failed:
+        return failed
     if view.snapshot.host.netfilter is None or not subnets:
         if passes:
             return "unknown (bridged frames pass iptables FORWARD; its rules are not collected)"

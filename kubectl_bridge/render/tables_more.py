@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -167,7 +168,7 @@ def render_networks(rows: Sequence[Row], style: Style) -> str:
             ]
         pairs += [("masquerade", n["masquerade"]), ("inter-pod traffic", n["inter_pod"])]
         lines = [f"  {n['name']}"]
-        lines += [f"    {k + ':':<20} {_join(v)}" for k, v in pairs]
+        lines += [_pair(k, v, style.width) for k, v in pairs]
         columns: list[Column] = [
             ("POD", lambda r: str(r["pod"] or "-").removeprefix("pod "), 0),
             ("IF", lambda r: r["interface"], 1),
@@ -181,6 +182,18 @@ def render_networks(rows: Sequence[Row], style: Style) -> str:
             lines.append("    (no endpoints)")
         blocks.append("\n".join(lines))
     return section("Pod network (docker network inspect)", "\n".join(blocks) or "  (none)", style)
+
+
+def _pair(key: str, value: Any, width: int) -> str:
+    """``    masquerade:          yes (...)``, long values wrapped under the value column."""
+    return textwrap.fill(
+        f"{key + ':':<20} {_join(value)}",
+        width,
+        initial_indent="    ",
+        subsequent_indent=" " * 25,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _join(value: Any) -> str:

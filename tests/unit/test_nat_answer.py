@@ -27,6 +27,7 @@ from kubectl_bridge.model import (
 from kubectl_bridge.nfanswer import UNKNOWN_NAT, inter_pod, masquerade
 from kubectl_bridge.render.capture import capture_points
 from kubectl_bridge.render.network import networks
+from kubectl_bridge.render.style import Style
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +204,18 @@ def test_every_branch_masquerades_so_the_answer_is_yes() -> None:
     assert masquerade(view, "10.244.0.0/16", "eth0").text == (
         "conditional (iptables nat KUBE-POSTROUTING: MASQUERADE)"
     )
+
+
+def test_a_failed_section_is_the_reason_everywhere_and_fits_100_columns() -> None:
+    error = "Operation not permitted (EPERM); reading nftables needs CAP_NET_ADMIN"
+    host = S.seed_host(
+        netfilter=None, sections=(*S.SECTIONS, SectionStatus("netfilter", False, error))
+    )
+    view = render.build_view(S.seed_pod_snapshot(host=host))
+    (row,) = networks(view)
+    reason = f"unknown (could not read the netfilter rules: {error})"
+    assert (row["masquerade"], row["inter_pod"]) == (reason, reason)
+    text = render.describe(view, Style())
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "                         (EPERM); reading nftables needs CAP_NET_ADMIN)" in text
+    assert "not-collected" in {f.code for f in view.findings}
