@@ -381,6 +381,15 @@ class Snapshot:
     peers: tuple[PeerNetns, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
+    @property
+    def node_name(self) -> str:
+        """The node as the user knows it: the API's name, else the agent's hostname.
+
+        A debug pod shares its node's hostname on a real cluster, but not on
+        kind nodes or the sandbox, where every node is this machine.
+        """
+        return self.target.node_name or self.agent.hostname
+
 
 @dataclass(frozen=True)
 class Request:

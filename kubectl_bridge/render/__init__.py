@@ -88,10 +88,10 @@ def header(view: View) -> str:
     snap = view.snapshot
     target = snap.target
     if view.node_view:
-        what = f"node {snap.agent.hostname}: every bridge and port"
+        what = f"node {snap.node_name}: every bridge and port"
     else:
         first = view.paths[0].hops[0].details.get("owner") if view.paths else target.kind
-        what = f"{first} on node {snap.agent.hostname}"
+        what = f"{first} on node {snap.node_name}"
     how = f"found by {target.found_by}" + (f", pid {target.pid}" if target.pid else "")
     took = f", collected in {snap.agent.duration_ms:.0f} ms" if snap.agent.duration_ms else ""
     return f"{what} ({how}{took})"
@@ -117,7 +117,7 @@ def _render_section(view: View, name: str, data: Any, style: Style) -> str:
     if name == "routes":
         return tables_more.render_routes(data, style)
     if name == "capture_points":
-        return tables_more.render_capture(data, style, view.snapshot.agent.hostname)
+        return tables_more.render_capture(data, style, view.snapshot.node_name)
     return tables_more.render_networks(data, style)
 
 

@@ -237,8 +237,8 @@ def _draw_lower(view: View, canvas: Canvas, groups: list[Group], top: int) -> st
     edge = bottom + 3
     node_w = max(LEFT + max([g.x + g.width for g in groups] + [LEFT + width]), 51)
     canvas.box(0, 0, node_w + 2, edge + 1)
-    agent = view.snapshot.agent
-    title = f"{agent.hostname} ({agent.kernel})" if agent.kernel else agent.hostname
+    node, kernel = view.snapshot.node_name, view.snapshot.agent.kernel
+    title = f"{node} ({kernel})" if kernel else node
     canvas.label((node_w + 2) // 2, 0, title)
     uplink = next(iter(view.path_hops("uplink")), None)
     if uplink is None:

@@ -52,7 +52,7 @@ def document(view: View, sections: dict[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": API_VERSION,
         "kind": "PathView",
-        "node": view.snapshot.agent.hostname,
+        "node": view.snapshot.node_name,
         "target": to_jsonable(view.snapshot.target),
         "cni": view.cni.to_json() if view.cni else None,
         "path": paths[0]["hops"] if paths else [],
