@@ -72,8 +72,10 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
-def verdict(ok: bool) -> str:
-    """How a goal line reads."""
+def verdict(ok: bool | None) -> str:
+    """How a goal line reads (None: a figure to report, not a goal)."""
+    if ok is None:
+        return "reported"
     return "met" if ok else "NOT met"
 
 
@@ -85,7 +87,7 @@ class Goal:
     what: str
     measured: str
     goal: str
-    ok: bool
+    ok: bool | None  # None: reported only
 
     def line(self) -> str:
         """The goal as one line under a benchmark's table."""
