@@ -129,6 +129,8 @@ def _routed(snapshot: Snapshot, host: NetIndex, path: Path, first: Hop, link: Li
     route = next((h for h in path.hops if h.kind == "route"), None)
     via = host.link(route.ifindex) if route is not None else None
     facts = [f"{link.name} has no master: no bridge, the node routes the pod's packets"]
+    if link.kind == "netkit":  # Cilium's netkit mode: BPF programs are the device's datapath
+        return Layout("cilium", "ebpf", (f"{link.name} is a netkit device (no veth)",))
     cilium = _cilium(snapshot, host, via, gateway, link)
     if cilium:
         named = ("cilium_host",) if _link_named(snapshot, "cilium_host") else ()
