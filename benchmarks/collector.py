@@ -220,8 +220,9 @@ def measure_sizes(sizes: list[int], repeat: int, workdir: str) -> list[SizeResul
     with contextlib.ExitStack() as stack:
         topos = {}
         for n in sizes:
-            print(f"… building a node with {n} pods", file=sys.stderr, flush=True)
-            spec = topology.seed_node_spec(topology.unique_prefix("kbb"), pods=n)
+            prefix = topology.unique_prefix("kbb")
+            print(f"… building a node with {n} pods: {prefix}-*", file=sys.stderr, flush=True)
+            spec = topology.seed_node_spec(prefix, pods=n)
             topo = topology.build(spec, state_path=f"{workdir}/topology-{n}.json")
             stack.callback(topo.teardown)
             topos[n] = topo

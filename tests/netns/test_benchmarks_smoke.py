@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,7 @@ BENCH = ROOT / "benchmarks"
 pytestmark = pytest.mark.netns
 
 
-def run(*argv: str, timeout: float = 240) -> str:
+def run(*argv: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [sys.executable, *argv],
         cwd=ROOT,
@@ -26,20 +27,12 @@ def run(*argv: str, timeout: float = 240) -> str:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
-def leftovers() -> set[str]:
-    return (
-        {n for n in os.listdir("/run/netns") if n.startswith("kbb-")}
-        if os.path.isdir("/run/netns")
-        else set()
-    )
+    return done
 
 
 def test_collector_prints_both_tables_and_every_goal() -> None:
-    before = leftovers()
-    out = run(str(BENCH / "collector.py"), "--pods", "2,3", "--repeat", "1")
+    done = run(str(BENCH / "collector.py"), "--pods", "2,3", "--repeat", "1")
+    out = done.stdout
     assert "machine: " in out and "cores, kernel" in out
     assert "Target 1 — collector, one pod" in out
     assert "Target 2 — node view" in out
@@ -53,7 +46,10 @@ def test_collector_prints_both_tables_and_every_goal() -> None:
     ):
         assert row in out
     assert out.count("[1] ") == 6 and out.count("[2] ") == 2
-    assert leftovers() <= before  # every namespace it built is gone
+    prefixes = re.findall(r"(kbb-[0-9a-f]{6})-\*", done.stderr)
+    assert len(prefixes) == 2
+    left = os.listdir("/run/netns") if os.path.isdir("/run/netns") else []
+    assert not [n for n in left if n.startswith(tuple(prefixes))]  # all torn down
 
 
 @pytest.mark.e2e
@@ -61,7 +57,7 @@ def test_collector_prints_both_tables_and_every_goal() -> None:
     not shutil.which("kubectl") or not shutil.which("openssl"), reason="needs kubectl and openssl"
 )
 def test_end_to_end_benchmark_runs_through_kubectl() -> None:
-    out = run(str(BENCH / "e2e.py"), "--repeat", "1", "--pod-start", "0.05")
+    out = run(str(BENCH / "e2e.py"), "--repeat", "1", "--pod-start", "0.05").stdout
     for row in (
         "cold: create",
         "warm: pod reused",
