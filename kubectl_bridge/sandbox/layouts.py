@@ -32,6 +32,9 @@ class Expect:
     hops: tuple[tuple[str, str], ...]  # (kind, name) of the primary path, in order
     findings: frozenset[str] = frozenset()  # the exact set of finding codes
     other_paths: tuple[tuple[tuple[str, str], ...], ...] = ()  # e.g. Multus net1
+    #: codes that may or may not appear: counters that depend on what the
+    #: kernel happened to send while the topology came up
+    maybe: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -48,9 +48,10 @@ def docker(prefix: str) -> LayoutSpec:
     return LayoutSpec(
         "docker", "Docker bridge docker0", seed_node_spec(prefix), "nginx",
         # docker0 is up before it has ports (NO-CARRIER, as the seed's S1 shows) and
-        # drops what it sends then: a real, harmless tx_dropped of 1
+        # drops what it sends then: a real, harmless tx_dropped, but only when the
+        # kernel happened to send something in that window
         Expect("docker", _bridged_hops("veth2482a36", "docker0", "172.17.0.0/16"),
-               frozenset({"interface-drops"})),
+               maybe=frozenset({"interface-drops"})),
         warm=(("nginx", ROUTER),),
     )  # fmt: skip
 

@@ -67,7 +67,7 @@ def test_describe_through_kubectl_prints_the_local_path(cluster: Callable[..., C
     local = local_snapshot(c.node, "nginx")
     # the same pod, named as the API names it (the local target only knows a PID)
     named = dataclasses.replace(local.target, kind="pod", pod_name="nginx",
-                                pod_namespace="default")  # fmt: skip
+                                pod_namespace="default", node_name="master1")  # fmt: skip
     local_view = render.build_view(dataclasses.replace(local, target=named))
     result = c.bridge("describe", "pod", "nginx", "-o", "json")
     assert result.returncode == 0, result.stderr

@@ -75,7 +75,8 @@ def test_findings_are_exactly_the_real_ones(
     built: tuple[LayoutSpec, Topology, render.View],
 ) -> None:
     spec, _topo, view = built
-    assert {f.code for f in view.findings} == spec.expect.findings, view.findings
+    codes = {f.code for f in view.findings}
+    assert spec.expect.findings <= codes <= spec.expect.findings | spec.expect.maybe, view.findings
 
 
 def test_describe_and_json_name_the_cni(built: tuple[LayoutSpec, Topology, render.View]) -> None:

@@ -72,7 +72,8 @@ def test_recorded_layout_is_recognised_and_judged(key: str) -> None:
     assert view.cni is not None and view.cni.key == expect.cni
     assert hops(view.paths[0]) == expect.hops
     assert tuple(hops(p) for p in view.paths[1:]) == expect.other_paths
-    assert {f.code for f in view.findings} == expect.findings
+    codes = {f.code for f in view.findings}
+    assert expect.findings <= codes <= expect.findings | expect.maybe
 
 
 def test_names_are_only_hints_calico() -> None:
