@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 from collections.abc import Callable
 
 from . import demo_capture, labspec
@@ -39,11 +38,6 @@ def intro(demo: Demo) -> None:
         "stand-in; 'kubectl bridge ...' is this tool: it finds the pod's node through the API "
         "server, starts a debug pod there, ships its agent in and reads the kernel over "
         "netlink. Every output below was printed just now."
-    )
-    demo.say(
-        f"The API server calls the node master1; the headers below name it by the hostname "
-        f"the agent reads there, and the sandbox's node shares this machine's: "
-        f"{socket.gethostname()}."
     )
     demo.say(
         "No pod runs yet: the node is as the seed's was before 'kubectl run'. Pods join "
