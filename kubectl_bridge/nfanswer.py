@@ -60,18 +60,9 @@ def masquerade(view: NetnsView, cidr: str, out_interface: str | None) -> Answer:
         return Answer("unknown", reason)
     net = network(cidr)
     packet = Packet(net, internet(net.version), out_interface=out_interface)
-    per_base = walk(view, packet, "postrouting", "nat")
-    for outs in per_base:
-        if all(d.action in NAT_ACTIONS for d in outs):
-            best = _cite(outs, net)
-            return Answer("yes", f"yes ({where(best)})", best)
-    nat = [d for outs in per_base for d in outs if d.action in NAT_ACTIONS]
-    if nat:
-        best = _cite(nat, net)
-        return Answer("conditional", f"conditional ({where(best)})", best)
-    missing = [name for outs in per_base for name in unread(outs)]
-    if missing:
-        return Answer("unknown", f"unknown (jumps to chains not read: {', '.join(missing)})")
+    decided = _decide(walk(view, packet, "postrouting", "nat"), NAT_ACTIONS, "yes", net)
+    if decided:
+        return decided
     via = f" leaving by {out_interface}" if out_interface else ""
     return Answer("no", f"no rule for {net}{via}")
 
@@ -89,21 +80,37 @@ def inter_pod(view: NetnsView, cidr: str, bridge: str) -> Answer:
     net = network(cidr)
     packet = Packet(net, net, in_interface=bridge, out_interface=bridge)
     per_base = walk(view, packet, "forward", "filter")
-    for outs in per_base:
-        if all(d.action in DROPS for d in outs):
-            best = _cite(outs, net)
-            return Answer("blocked", f"blocked ({where(best)})", best)
-    drops = [d for outs in per_base for d in outs if d.action in DROPS]
-    if drops:
-        best = _cite(drops, net)
-        return Answer("conditional", f"conditional ({where(best)})", best)
-    missing = [name for outs in per_base for name in unread(outs)]
-    if missing:
-        return Answer("unknown", f"unknown (jumps to chains not read: {', '.join(missing)})")
+    decided = _decide(per_base, DROPS, "blocked", net)
+    if decided:
+        return decided
     if not per_base:
         return Answer("allowed", "allowed (no FORWARD chain filters them)")
     best = _cite([d for outs in per_base for d in outs], net)
     return Answer("allowed", f"allowed ({where(best)})", best)
+
+
+def _decide(
+    per_base: list[list[Decision]], actions: tuple[str, ...], sure: str, net: IPNet
+) -> Answer | None:
+    """``sure`` when one base chain takes ``actions`` on every branch, else ``conditional``.
+
+    Both questions share this reading of a walk: one base chain that always
+    acts settles it; an action on only some branches (a mark, a set) makes
+    it conditional; a jump into a chain we did not read makes it unknown.
+    None when no rule takes any of ``actions``: the caller words the "no".
+    """
+    for outs in per_base:
+        if all(d.action in actions for d in outs):
+            best = _cite(outs, net)
+            return Answer(sure, f"{sure} ({where(best)})", best)
+    hits = [d for outs in per_base for d in outs if d.action in actions]
+    if hits:
+        best = _cite(hits, net)
+        return Answer("conditional", f"conditional ({where(best)})", best)
+    missing = [name for outs in per_base for name in unread(outs)]
+    if missing:
+        return Answer("unknown", f"unknown (jumps to chains not read: {', '.join(missing)})")
+    return None
 
 
 def _cite(decisions: list[Decision], net: IPNet) -> Decision:
