@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import FrameType
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 Variant = Callable[[], object]
 K = TypeVar("K")
@@ -121,3 +121,24 @@ def require_root() -> None:
     """Namespaces and cgroups need root: say so instead of failing half-way."""
     if os.geteuid() != 0:
         sys.exit("this benchmark builds network namespaces: run it as root")
+
+
+def report(text: str, goals: list[Goal]) -> None:
+    """One benchmark's output: where it ran, its tables, then its goals one a line."""
+    print(f"machine: {machine()}")
+    print(text)
+    print()
+    for goal in goals:
+        print(goal.line())
+
+
+def run_main(main: Callable[[], int]) -> NoReturn:
+    """Exit with ``main()``'s status, and with 130 on Ctrl-C.
+
+    Ctrl-C, or a signal ``interrupts_unwind`` turned into one, has already
+    run the teardowns by the time it gets here: no traceback for it.
+    """
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -85,41 +85,38 @@ def pod_baseline(topo: topology.Topology, pod: topology.PodHandle) -> list[list[
     node = topo.node_netns
     inside = ["nsenter", "-t", str(pod.pid), "-n", "ip", "-j"]
     on_node = ["ip", "-n", node, "-j"]
-    bridge = ["bridge", "-n", node, "-j"]
     way_out = ["route", "get", "1.1.1.1", "from", pod.ip, "iif", "docker0"]
     return [
         [*inside, "addr"],
         [*inside, "route"],
         [*inside, "neigh"],
-        [*on_node, "link"],
-        [*on_node, "addr"],
-        [*bridge, "link"],
-        [*bridge, "fdb", "show"],
-        [*on_node, "neigh"],
-        [*on_node, "route"],
-        [*on_node, "rule"],
+        *node_dumps(node),
         [*on_node, "route", "get", pod.ip],
         [*on_node, *way_out],
         sysctl_argv(node, ["docker0", pod.host_veth, "eth0"]),
     ]
 
 
-def node_baseline(topo: topology.Topology) -> list[list[str]]:
-    """Every port and every pod behind it, the usual way (PIDs given for free)."""
-    node = topo.node_netns
+def node_dumps(node: str, *link_flags: str) -> list[list[str]]:
+    """The node's own tables, dumped as an engineer would for one pod or for all."""
     on_node = ["ip", "-n", node, "-j"]
     bridge = ["bridge", "-n", node, "-j"]
-    names = ["docker0", "eth0", *(p.host_veth for p in topo.pods.values())]
-    cmds = [
-        [*on_node, "-s", "-d", "link"],
+    return [
+        [*on_node, *link_flags, "link"],
         [*on_node, "addr"],
         [*bridge, "link"],
         [*bridge, "fdb", "show"],
         [*on_node, "neigh"],
         [*on_node, "route"],
         [*on_node, "rule"],
-        sysctl_argv(node, names),
     ]
+
+
+def node_baseline(topo: topology.Topology) -> list[list[str]]:
+    """Every port and every pod behind it, the usual way (PIDs given for free)."""
+    node = topo.node_netns
+    names = ["docker0", "eth0", *(p.host_veth for p in topo.pods.values())]
+    cmds = [*node_dumps(node, "-s", "-d"), sysctl_argv(node, names)]
     cmds += [["nsenter", "-t", str(p.pid), "-n", "ip", "-j", "addr"] for p in topo.pods.values()]
     return cmds
 
@@ -303,17 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     benchlib.require_root()
     sizes = [int(n) for n in args.pods.split(",")]
-    text, goals = run_benchmark(sizes, args.repeat)
-    print(f"machine: {benchlib.machine()}")
-    print(text)
-    print()
-    for goal in goals:
-        print(goal.line())
+    benchlib.report(*run_benchmark(sizes, args.repeat))
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    benchlib.run_main(main)
