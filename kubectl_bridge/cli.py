@@ -15,7 +15,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from . import __version__
 from .errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, BridgeError
@@ -63,9 +63,16 @@ FOCUSED_VERBS: dict[str, str] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a command-line mistake is one line like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {message}; see '{self.prog} -h'\n")
+
+
 def _common_flags() -> argparse.ArgumentParser:
     """Flags every verb accepts: kubectl passes none of its own to a plugin."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     g = common.add_argument_group("cluster")
     g.add_argument("--kubeconfig", help="path to the kubeconfig file")
     g.add_argument("--context", help="the kubeconfig context to use")
@@ -113,7 +120,7 @@ def _target_flags(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; built without importing any verb's module."""
     common = _common_flags()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Show a pod's whole network path: eth0@ifN → host veth → bridge → "
         "route → uplink, with the MAC table, ARP, counters, routes, capture points and "

@@ -106,7 +106,9 @@ def test_cli_without_verb_prints_help_and_fails() -> None:
 def test_cli_argparse_errors_go_to_injected_stderr() -> None:
     status, _, err = run_cli("describe", "-o", "xml", "host")
     assert status == 2
-    assert "invalid choice" in err
+    assert err.startswith("error: argument -o/--output: invalid choice: 'xml'")
+    assert err.endswith("see 'kubectl bridge describe -h'\n")
+    assert err.count("\n") == 1
 
 
 def test_local_requests_carry_the_node_namespace() -> None:
