@@ -70,7 +70,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"error: {message}; see '{self.prog} -h'\n")
 
 
-def _common_flags() -> argparse.ArgumentParser:
+def _common_flags() -> _Parser:
     """Flags every verb accepts: kubectl passes none of its own to a plugin."""
     common = _Parser(add_help=False)
     g = common.add_argument_group("cluster")
