@@ -19,6 +19,7 @@ import subprocess
 from dataclasses import dataclass
 
 from ..agent.nsthread import write_sysctl_in
+from ..model import Request
 from . import netops, topology
 from .specs import NodeSpec
 from .topology import Topology
@@ -61,6 +62,20 @@ def names(topo: Topology) -> dict[str, str]:
     found.update({f"ns_{n}": h.netns_path for n, h in topo.pods.items()})
     found["router"] = f"{netops.NETNS_DIR}/{topo.router_netns}" if topo.router_netns else ""
     return found
+
+
+def target_request(topo: Topology, spec: LayoutSpec) -> Request:
+    """What the kube layer sends for the layout's target pod (tests and fixture recorder)."""
+    if spec.host_network:
+        return Request(
+            kind="pod", host_network=True, pod_name="kube-proxy", pod_namespace="kube-system",
+            pod_ips=("192.168.0.10",), host_netns=topo.node_netns,
+        )  # fmt: skip
+    pod = topo.pod(spec.target)
+    return Request(
+        kind="pod", container_ids=(pod.container_ref,), pod_uid=pod.uid,
+        pod_name=spec.target, pod_namespace="default", host_netns=topo.node_netns,
+    )  # fmt: skip
 
 
 def build_layout(spec: LayoutSpec, state_path: str | None = None) -> Topology:

@@ -19,29 +19,15 @@ from kubectl_bridge import model, render
 from kubectl_bridge.agent.collect import collect
 from kubectl_bridge.render.style import Style
 from kubectl_bridge.sandbox import topology
-from kubectl_bridge.sandbox.layouts import LayoutSpec, build_layout
+from kubectl_bridge.sandbox.layouts import LayoutSpec, build_layout, target_request
 from kubectl_bridge.sandbox.layouts_more import LAYOUTS
 from kubectl_bridge.sandbox.topology import Topology
 
 pytestmark = pytest.mark.netns
 
 
-def request(topo: Topology, spec: LayoutSpec) -> model.Request:
-    """What the kube layer would send for the layout's target pod."""
-    pod = topo.pod(spec.target)
-    if spec.host_network:
-        return model.Request(
-            kind="pod", host_network=True, pod_name="kube-proxy", pod_namespace="kube-system",
-            pod_ips=("192.168.0.10",), host_netns=topo.node_netns,
-        )  # fmt: skip
-    return model.Request(
-        kind="pod", container_ids=(pod.container_ref,), pod_uid=pod.uid,
-        pod_name=spec.target, pod_namespace="default", host_netns=topo.node_netns,
-    )  # fmt: skip
-
-
 def view_of(topo: Topology, spec: LayoutSpec) -> render.View:
-    return render.build_view(collect(request(topo, spec)))
+    return render.build_view(collect(target_request(topo, spec)))
 
 
 def hops(path: model.Path) -> tuple[tuple[str, str], ...]:
