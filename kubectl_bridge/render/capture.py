@@ -49,7 +49,7 @@ def _path_points(view: View, path: Path) -> list[Row]:
             continue
         # A port carries only its pod; the bridge and uplink carry everyone's.
         narrow = pod_ip and not view.node_view and hop.kind != "host-interface"
-        filt = f" host {pod_ip}" if narrow else ""
+        filt = _filter(view, hop, pod_ip) if narrow and pod_ip else ""
         row = {
             "hop": hop.kind,
             "netns": "host",
@@ -60,6 +60,23 @@ def _path_points(view: View, path: Path) -> list[Row]:
         }
         rows.append(row)
     return rows
+
+
+def _filter(view: View, hop: Hop, pod_ip: str) -> str:
+    """Narrow to the pod's packets, by the address they really carry there.
+
+    Past a masquerade rule the pod's packets carry the node's address, so a
+    filter on the pod IP at the uplink would show nothing at all.
+    """
+    node = hop.details.get("node_address")
+    if hop.kind != "uplink" or not node:
+        return f" host {pod_ip}"
+    state = masquerade(view.snapshot.host, pod_ip, hop.name).state
+    if state == "yes":
+        return f" host {node}"
+    if state == "no":
+        return f" host {pod_ip}"
+    return f" host {pod_ip} or host {node}"
 
 
 def _pod_point(view: View, hop: Hop, owner: str) -> Row:
@@ -100,11 +117,11 @@ def _note(view: View, hop: Hop, pod_ip: str | None) -> str:
     if answer.state == "yes" and answer.decision is not None:
         return (
             f"leaving the node; the source {pod_ip} is rewritten to the node address {node} "
-            f"({where(answer.decision)}): filter on the remote end (e.g. -n icmp)"
+            f"({where(answer.decision)}): add the remote end to the filter (e.g. and icmp)"
         )
     if answer.state == "no":
         return f"leaving the node with the pod's own address {pod_ip} (no masquerade rule)"
     return (
-        f"leaving the node; masqueraded traffic shows the node address {node} "
-        f"instead of {pod_ip}: then filter on the remote end (e.g. -n icmp)"
+        f"leaving the node; if masquerade applies (not known here) the source is the node "
+        f"address {node} instead of {pod_ip}, so both are in the filter"
     )

@@ -81,7 +81,7 @@ def render_rates(rows: Sequence[Row], style: Style, seconds: float) -> str:
         if grew
         else ["no errors or drops were added on any hop during the interval"]
     )
-    title = f"Rates over {seconds:g} s (two samples)"
+    title = f"Rates over {seconds:.3g} s (two samples)"
     return section(title, table(columns, body, style), style, notes)
 
 
