@@ -9,6 +9,7 @@ same command an engineer would use, and collects again.
 from __future__ import annotations
 
 import pytest
+from seedpod import pod_request
 
 from kubectl_bridge import findings, model, stitch
 from kubectl_bridge.agent.collect import collect
@@ -20,16 +21,7 @@ SERIOUS = ("error", "warning")
 
 
 def snapshot(topo: Topology) -> model.Snapshot:
-    pod = topo.pod("nginx")
-    return collect(
-        model.Request(
-            kind="pod",
-            container_ids=(pod.container_ref,),
-            pod_name="nginx",
-            pod_namespace="default",
-            host_netns=topo.node_netns,
-        )
-    )
+    return collect(pod_request(topo))
 
 
 def evaluate(topo: Topology) -> list[model.Finding]:

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from seedpod import pod_request
 
 from kubectl_bridge import model, render
 from kubectl_bridge.agent.collect import collect
@@ -28,17 +29,6 @@ pytestmark = pytest.mark.netns
 
 MASQ = ("-t", "nat", "POSTROUTING", "-s", "172.17.0.0/16", "-o", "eth0", "-j", "MASQUERADE")
 SEED_RULE = NetfilterRule(action="masquerade", source="172.17.0.0/16", out_interface="eth0")
-
-
-def pod_request(topo: Topology, pod: str = "nginx") -> model.Request:
-    handle = topo.pod(pod)
-    return model.Request(
-        kind="pod",
-        container_ids=(handle.container_ref,),
-        pod_name=pod,
-        pod_namespace="default",
-        host_netns=topo.node_netns,
-    )
 
 
 def iptables(topo: Topology, op: str, *argv: str, binary: str = "iptables") -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from seedpod import pod_request
 
 from kubectl_bridge import model
 from kubectl_bridge.agent.collect import collect
@@ -11,17 +12,6 @@ from kubectl_bridge.sandbox.topology import Topology
 pytestmark = pytest.mark.netns
 
 NGINX_MAC = "02:42:ac:11:00:02"
-
-
-def pod_request(topo: Topology, pod: str = "nginx") -> model.Request:
-    handle = topo.pod(pod)
-    return model.Request(
-        kind="pod",
-        container_ids=(handle.container_ref,),
-        pod_name=pod,
-        pod_namespace="default",
-        host_netns=topo.node_netns,
-    )
 
 
 def link(view: model.NetnsView, name: str) -> model.Link:
