@@ -31,11 +31,11 @@ import signal
 import ssl
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .standin_launch import Caller, prepare
 
 CONTEXT = "kubectl-bridge-standin"
 
@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 @dataclass
-class StandIn:
+class StandIn(Caller):
     """A running stand-in server (a child process) and how to reach it."""
 
     process: subprocess.Popen[bytes]
@@ -200,16 +200,6 @@ class StandIn:
     log_path: str
 
     ca_file: str | None = None
-
-    def request(self, method: str, path: str, body: Any = None) -> Any:
-        """Call the server (admin hooks included) with the token; returns parsed JSON."""
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method)
-        req.add_header("Authorization", f"Bearer {self.token}")
-        req.add_header("Content-Type", "application/json")
-        context = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
-        with urllib.request.urlopen(req, timeout=10, context=context) as resp:
-            return json.loads(resp.read())
 
     def state(self) -> dict[str, Any]:
         """``GET /_standin/state``."""
@@ -236,40 +226,22 @@ def start_background(
 ) -> StandIn:
     """Write ``state`` to ``workdir``, start the server there, wait until it listens."""
     os.makedirs(workdir, exist_ok=True)
-    state_path = os.path.join(workdir, "state.json")
-    ready = os.path.join(workdir, "ready")
+    launch = prepare(workdir, state)
     kubeconfig = os.path.join(workdir, "kubeconfig")
-    log_path = os.path.join(workdir, "apiserver.log")
-    Path(state_path).write_text(json.dumps(state), encoding="utf-8")
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(ready)
-    argv = [
-        sys.executable,
-        "-m",
-        "kubectl_bridge.sandbox.apiserver",
-        "--state",
-        state_path,
-        "--ready-file",
-        ready,
-        "--kubeconfig",
-        kubeconfig,
-        "--namespace",
-        namespace,
-    ]
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-    deadline = time.monotonic() + timeout
-    while not os.path.exists(ready):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            proc.wait(timeout=5)
-            tail = Path(log_path).read_text(encoding="utf-8", errors="replace")[-2000:]
-            raise RuntimeError(f"stand-in API server did not start:\n{tail}")
-        time.sleep(0.02)
-    url = Path(ready).read_text(encoding="utf-8").strip()
-    ca_file = os.path.join(workdir, "tls.crt") if url.startswith("https:") else None
-    return StandIn(proc, url, str(state.get("token", "")), kubeconfig, log_path, ca_file)
+    with open(launch.log, "ab") as log:
+        proc = subprocess.Popen(
+            launch.argv(kubeconfig, "--namespace", namespace),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+    if not launch.wait(proc, timeout):
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        proc.wait(timeout=5)
+        raise RuntimeError(f"stand-in API server did not start:\n{launch.log_tail(2000)}")
+    url, ca_file = launch.endpoint()
+    return StandIn(proc, url, str(state.get("token", "")), kubeconfig, launch.log, ca_file)
 
 
 if __name__ == "__main__":

@@ -11,23 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import os
 import secrets
 import signal
-import ssl
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..errors import BridgeError
 from .apiserver_topology import topology_pods, topology_state
 from .netops import start_time
+from .standin_launch import Caller, prepare
 from .topology import Topology
 
 #: The stand-in keeps nothing worth a graceful stop, and aiohttp takes 2 s or
@@ -49,7 +45,7 @@ def check_available() -> None:
 
 
 @dataclass
-class Server:
+class Server(Caller):
     """A running stand-in server and how to call its admin hooks."""
 
     process: subprocess.Popen[bytes] | None
@@ -61,16 +57,6 @@ class Server:
         """Register the topology's pod ``name`` (``POST /_standin/pods``)."""
         pod = next(p for p in topology_pods(topo, node) if p["metadata"]["name"] == name)
         self.request("POST", "/_standin/pods", pod)
-
-    def request(self, method: str, path: str, body: Any = None) -> Any:
-        """Call the server with the token; the parsed JSON answer."""
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method)
-        req.add_header("Authorization", f"Bearer {self.token}")
-        req.add_header("Content-Type", "application/json")
-        context = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
-        with urllib.request.urlopen(req, timeout=10, context=context) as resp:
-            return json.loads(resp.read())
 
     def reap(self) -> None:
         """Collect the exit status of a server this process started (no zombie)."""
@@ -93,33 +79,23 @@ def start(
     os.makedirs(workdir, mode=0o700, exist_ok=True)
     token = secrets.token_hex(16)
     state = topology_state(topo, node=node, token=token, cache_root=cache_root)
-    state_path, ready = os.path.join(workdir, "state.json"), os.path.join(workdir, "ready")
-    log_path = os.path.join(workdir, "apiserver.log")
-    Path(state_path).write_text(json.dumps(state), encoding="utf-8")
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(ready)
-    argv = [sys.executable, "-m", "kubectl_bridge.sandbox.apiserver", "--state", state_path,
-            "--ready-file", ready, "--kubeconfig", kubeconfig]  # fmt: skip
+    launch = prepare(workdir, state)
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    with open(log_path, "ab") as log:
+    with open(launch.log, "ab") as log:
         proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd="/", env=env,
-            start_new_session=True,
+            launch.argv(kubeconfig), stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd="/",
+            env=env, start_new_session=True,
         )  # fmt: skip
     spawned(proc.pid, start_time(proc.pid))  # an unreaped child cannot vanish yet
-    deadline = time.monotonic() + timeout
-    while not os.path.exists(ready):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            tail = Path(log_path).read_text(encoding="utf-8", errors="replace")[-1500:]
-            raise SandboxError(
-                "the stand-in API server did not start",
-                f"its log ({log_path}) ends with: {tail.strip()[-300:] or '(empty)'}",
-            )
-        time.sleep(0.02)
-    url = Path(ready).read_text(encoding="utf-8").strip()
-    ca_file = os.path.join(workdir, "tls.crt") if url.startswith("https:") else None
+    if not launch.wait(proc, timeout):
+        tail = launch.log_tail(1500).strip()[-300:]
+        raise SandboxError(
+            "the stand-in API server did not start",
+            f"its log ({launch.log}) ends with: {tail or '(empty)'}",
+        )
+    url, ca_file = launch.endpoint()
     return Server(proc, url, token, ca_file)
 
 
