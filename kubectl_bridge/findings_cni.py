@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from .cni import Cni, recognise
 from .cni_layouts import overlay_routes
 from .findctx import SEVERITY_ORDER
+from .findings_l3 import EBPF_DATAPATH
 from .model import Finding, Path, Snapshot
 
 #: Generic codes that are not faults when the datapath forwards outside the kernel tables.
@@ -43,13 +44,7 @@ def _layout_findings(snapshot: Snapshot, paths: list[Path], cni: Cni) -> Iterato
     if cni.datapath == "ovs":
         yield _ovs(paths)
     if cni.key == "cilium":
-        yield Finding(
-            "info",
-            "ebpf-datapath",
-            "this node runs an eBPF datapath (Cilium): programs on the interfaces may "
-            "redirect packets past the bridge, routes and iptables shown here",
-            "use 'cilium-dbg monitor' or 'hubble observe' to see what eBPF does",
-        )
+        yield EBPF_DATAPATH
     yield from _overlays(snapshot)
     if cni.key == "aws-vpc-cni":
         yield from _static_gateway(snapshot, paths)

@@ -12,6 +12,14 @@ from .findctx import PathContext
 from .model import Finding, Link, Path, Snapshot
 from .netindex import default_route
 
+#: Said once however the eBPF datapath is recognised (its devices here, the CNI in findings_cni).
+EBPF_DATAPATH = Finding(
+    "info",
+    "ebpf-datapath",
+    "this node runs an eBPF datapath (Cilium): programs on the interfaces may "
+    "redirect packets past the bridge, routes and iptables shown here",
+    "use 'cilium-dbg monitor' or 'hubble observe' to see what eBPF does",
+)
 COUNTER_HINT = (
     "counters run since the interface was created; "
     "'kubectl bridge stats TARGET --interval 1s' shows whether they still grow"
@@ -183,10 +191,4 @@ def datapath(snapshot: Snapshot, paths: list[Path]) -> Iterator[Finding]:
                 )
     kinds = {lk.kind for lk in snapshot.host.links}
     if "netkit" in kinds or any(lk.name == "cilium_host" for lk in snapshot.host.links):
-        yield Finding(
-            "info",
-            "ebpf-datapath",
-            "this node runs an eBPF datapath (Cilium): programs on the interfaces may "
-            "redirect packets past the bridge, routes and iptables shown here",
-            "use 'cilium-dbg monitor' or 'hubble observe' to see what eBPF does",
-        )
+        yield EBPF_DATAPATH
