@@ -13,6 +13,24 @@ RX = ("bytes", "packets", "errors", "dropped", "overrun", "mcast")
 TX = ("bytes", "packets", "errors", "dropped", "carrier", "collsns")
 
 
+#: Two lines an interface (RX, TX): only the first names it, as ``ip -s link`` does.
+LEAD_COLUMNS: list[Column] = [
+    ("NETNS", lambda r: r["netns"] or " ", 0),
+    ("IFACE", lambda r: r["name"] or " ", 0),
+    ("", lambda r: r["dir"], 0),
+]
+
+
+def _lead(r: Row, direction: str) -> Row:
+    """The leading cells of an interface's RX or TX line."""
+    first = direction == "RX"
+    return {
+        "netns": r["netns"] if first else "",
+        "name": r["display"] if first else "",
+        "dir": direction,
+    }
+
+
 def render_stats(rows: Sequence[Row], style: Style) -> str:
     """S5: ``ip -s link`` for every interface on the path, RX and TX lines."""
     h = style.human
@@ -22,9 +40,7 @@ def render_stats(rows: Sequence[Row], style: Style) -> str:
             c = r[direction.lower()]
             body.append(
                 {
-                    "netns": r["netns"] if direction == "RX" else "",
-                    "name": r["display"] if direction == "RX" else "",
-                    "dir": direction,
+                    **_lead(r, direction),
                     **{
                         f"c{i}": human_number(c[k], human=h) if r["collected"] else "-"
                         for i, k in enumerate(keys)
@@ -32,9 +48,7 @@ def render_stats(rows: Sequence[Row], style: Style) -> str:
                 }
             )
     columns: list[Column] = [
-        ("NETNS", lambda r: r["netns"] or " ", 0),
-        ("IFACE", lambda r: r["name"] or " ", 0),
-        ("", lambda r: r["dir"], 0),
+        *LEAD_COLUMNS,
         ("BYTES", lambda r: r["c0"], 0),
         ("PACKETS", lambda r: r["c1"], 0),
         ("ERRORS", lambda r: r["c2"], 0),
@@ -55,9 +69,7 @@ def render_rates(rows: Sequence[Row], style: Style, seconds: float) -> str:
             delta = r["delta"][direction]
             body.append(
                 {
-                    "netns": r["netns"] if direction == "rx" else "",
-                    "name": r["display"] if direction == "rx" else "",
-                    "dir": direction.upper(),
+                    **_lead(r, direction.upper()),
                     "bps": human_number(round(rate["bytes"]), human=True) + "B/s",
                     "pps": f"{rate['packets']:.1f}/s",
                     "errors": _grew(delta["errors"]),
@@ -65,9 +77,7 @@ def render_rates(rows: Sequence[Row], style: Style, seconds: float) -> str:
                 }
             )
     columns: list[Column] = [
-        ("NETNS", lambda r: r["netns"] or " ", 0),
-        ("IFACE", lambda r: r["name"] or " ", 0),
-        ("", lambda r: r["dir"], 0),
+        *LEAD_COLUMNS,
         ("BYTES/S", lambda r: r["bps"], 0),
         ("PACKETS/S", lambda r: r["pps"], 0),
         ("NEW ERRORS", lambda r: style.paint(r["errors"], "red") if r["errors"] != "0" else "0",
