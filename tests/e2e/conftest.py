@@ -5,7 +5,9 @@ in namespaces with a unique prefix, once per module.  ``cluster`` starts a
 stand-in API server for it (per test, so each test sets its own faults) and
 gives a ``Cluster`` that runs ``kubectl bridge …`` through the real kubectl:
 plugin discovery finds a ``kubectl-bridge`` script on PATH that runs the
-virtualenv's console script.  Everything is stopped and removed on teardown.
+virtualenv's console script.  ``state_dir`` is a private sandbox state
+directory for ``kubectl bridge sandbox``/``demo``.  Everything is stopped and
+removed on teardown.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import pytest
 from standin_helpers import Cluster
 
-from kubectl_bridge.sandbox import topology
+from kubectl_bridge.sandbox import lab, topology
 from kubectl_bridge.sandbox.apiserver import StandIn, start_background
 from kubectl_bridge.sandbox.apiserver_topology import topology_state
 
@@ -74,3 +76,13 @@ def cluster(
     finally:
         for standin in started:
             standin.stop()
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Iterator[Path]:
+    """A private sandbox state dir; whatever a test leaves behind is removed."""
+    d = tmp_path / "sandbox"
+    try:
+        yield d
+    finally:
+        lab.down(lab.Paths(str(d)))

@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +26,6 @@ pytestmark = pytest.mark.e2e
 
 CONSOLE = str(Path(sys.executable).with_name("kubectl-bridge"))
 HEADING = re.compile(r"^── (S[\d·S]+) · ", re.MULTILINE)
-
-
-@pytest.fixture
-def state_dir(tmp_path: Path) -> Iterator[Path]:
-    d = tmp_path / "sandbox"
-    try:
-        yield d
-    finally:
-        lab.down(lab.Paths(str(d)))
 
 
 def demo(

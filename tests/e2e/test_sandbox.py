@@ -21,7 +21,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +33,6 @@ from kubectl_bridge.sandbox.netops import start_time
 pytestmark = [pytest.mark.e2e, pytest.mark.netns]
 
 CONSOLE = str(Path(sys.executable).with_name("kubectl-bridge"))
-
-
-@pytest.fixture
-def state_dir(tmp_path: Path) -> Iterator[Path]:
-    """A private state dir; whatever a test leaves behind is removed."""
-    d = tmp_path / "sandbox"
-    try:
-        yield d
-    finally:
-        lab.down(lab.Paths(str(d)))
 
 
 def run(state_dir: Path, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
