@@ -46,6 +46,15 @@ class RouteSpec:
     via: str | None = None
     dev: str | None = None
 
+    def ip_line(self) -> str:
+        """The route as one line of ``ip -batch``."""
+        line = f"route add {self.dst}"
+        if self.via:
+            line += f" via {self.via}"
+        if self.dev:
+            line += f" dev {self.dev}"
+        return line
+
 
 @dataclass(frozen=True)
 class PodSpec:
@@ -85,6 +94,17 @@ class NodeSpec:
     #: IPv6 off everywhere: no router solicitations or DAD, so the FDB and ARP
     #: tables stay empty until the test sends traffic (as the seed saw).
     ipv6: bool = False
+
+    def gateway_for(self, pod: PodSpec) -> str | None:
+        """The pod's default gateway unless it names one: its bridge's address, or 169.254.1.1."""
+        if pod.gateway:
+            return pod.gateway
+        if not pod.bridge:
+            return "169.254.1.1"
+        for br in self.bridges:
+            if br.name == pod.bridge and br.address:
+                return br.address.split("/")[0]
+        return None
 
 
 SEED_VETHS = ("veth2482a36", "veth1b74665")

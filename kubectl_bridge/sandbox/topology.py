@@ -194,7 +194,7 @@ def build(spec: NodeSpec, state_path: str | None = None) -> Topology:
         _build_node(topo)
         for pod in spec.pods:
             _build_pod(topo, pod)
-        node_lines = [_route_line(r) for r in spec.routes]
+        node_lines = [r.ip_line() for r in spec.routes]
         if node_lines:
             netops.batch(topo.node_netns, node_lines)
         if spec.uplink and spec.uplink.masquerade:
@@ -266,7 +266,7 @@ def _build_pod(topo: Topology, pod: PodSpec) -> None:
     netops.batch(topo.node_netns, lines)
     if not pod.bridge:
         write_sysctl_in(topo.node_netns_path, {f"net/ipv4/conf/{handle.host_veth}/proxy_arp": "1"})
-    gateway = pod.gateway or _default_gateway(topo.spec, pod)
+    gateway = topo.spec.gateway_for(pod)
     plines = ["link set lo up", f"addr add {pod.ip} dev {pod.ifname}", f"link set {pod.ifname} up"]
     if gateway:
         if not pod.bridge:
@@ -278,37 +278,23 @@ def _build_pod(topo: Topology, pod: PodSpec) -> None:
 
 
 def _start_processes(topo: Topology, handle: PodHandle, cg: CgroupSpec, path: str) -> None:
-    runtime = handle.spec.runtime
-    handle.pid = topo._spawn(path)
-    rel = cgroups.container_dir(cg, handle.uid, runtime, handle.container_id)
-    for d in cgroups.place(handle.pid, cg, rel):
-        topo._record("cgroup_dirs", d)
-    handle.cgroup_paths.append("/" + rel)
+    """The app container's process, then the pause container's when the spec asks for one."""
+    handle.pid = _container_process(topo, handle, cg, path, handle.container_id)
     if handle.spec.pause:
         handle.pause_container_id = secrets.token_hex(32)
-        handle.pause_pid = topo._spawn(path)
-        rel = cgroups.container_dir(cg, handle.uid, runtime, handle.pause_container_id)
-        for d in cgroups.place(handle.pause_pid, cg, rel):
-            topo._record("cgroup_dirs", d)
-        handle.cgroup_paths.append("/" + rel)
+        handle.pause_pid = _container_process(topo, handle, cg, path, handle.pause_container_id)
 
 
-def _default_gateway(spec: NodeSpec, pod: PodSpec) -> str | None:
-    if not pod.bridge:
-        return "169.254.1.1"
-    for br in spec.bridges:
-        if br.name == pod.bridge and br.address:
-            return br.address.split("/")[0]
-    return None
-
-
-def _route_line(route: RouteSpec) -> str:
-    line = f"route add {route.dst}"
-    if route.via:
-        line += f" via {route.via}"
-    if route.dev:
-        line += f" dev {route.dev}"
-    return line
+def _container_process(
+    topo: Topology, handle: PodHandle, cg: CgroupSpec, path: str, container_id: str
+) -> int:
+    """A process in the pod's namespace, in the cgroup the kubelet gives ``container_id``."""
+    pid = topo._spawn(path)
+    rel = cgroups.container_dir(cg, handle.uid, handle.spec.runtime, container_id)
+    for d in cgroups.place(pid, cg, rel):
+        topo._record("cgroup_dirs", d)
+    handle.cgroup_paths.append("/" + rel)
+    return pid
 
 
 def unique_prefix(tag: str = "kbt") -> str:
