@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -26,6 +27,7 @@ from .apiserver_watch import watch
 
 STATE: web.AppKey[State] = web.AppKey("state", State)
 CHANGED: web.AppKey[asyncio.Condition] = web.AppKey("changed", asyncio.Condition)
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 def _json(body: dict[str, Any], status: int = 200) -> web.Response:
@@ -34,6 +36,11 @@ def _json(body: dict[str, Any], status: int = 200) -> web.Response:
 
 def _fail(body: dict[str, Any]) -> web.Response:
     return _json(body, status=int(body["code"]))
+
+
+def _abort(error: type[web.HTTPError], body: dict[str, Any]) -> web.HTTPError:
+    """A status body raised from deep in a handler (aiohttp sends it as the answer)."""
+    return error(text=json.dumps(body), content_type="application/json")
 
 
 @web.middleware
@@ -51,10 +58,7 @@ async def auth(request: web.Request, handler: Any) -> web.StreamResponse:
 
 def _rbac(state: State, verb: str, resource: str, ns: str | None, name: str | None = None) -> None:
     if not state.allowed(verb, resource, ns):
-        raise web.HTTPForbidden(
-            text=json.dumps(obj.forbidden_rbac(USER, verb, resource, ns, name)),
-            content_type="application/json",
-        )
+        raise _abort(web.HTTPForbidden, obj.forbidden_rbac(USER, verb, resource, ns, name))
 
 
 async def _notify(app: web.Application) -> None:
@@ -65,29 +69,13 @@ async def _notify(app: web.Application) -> None:
 # --- discovery --------------------------------------------------------------
 
 
-async def version(_: web.Request) -> web.Response:
-    """``/version``."""
-    return _json(obj.SERVER_VERSION)
+def _document(build: Callable[[], dict[str, Any]]) -> Handler:
+    """A handler that serves one fixed document (``/version`` and discovery)."""
 
+    async def serve(_: web.Request) -> web.Response:
+        return _json(build())
 
-async def api(_: web.Request) -> web.Response:
-    """``/api``."""
-    return _json(res.discovery_api())
-
-
-async def api_v1(_: web.Request) -> web.Response:
-    """``/api/v1``."""
-    return _json(res.discovery_api_v1())
-
-
-async def apis(_: web.Request) -> web.Response:
-    """``/apis``."""
-    return _json(res.discovery_apis())
-
-
-async def authz_v1(_: web.Request) -> web.Response:
-    """``/apis/authorization.k8s.io/v1``."""
-    return _json(res.discovery_authorization_v1())
+    return serve
 
 
 # --- pods -------------------------------------------------------------------
@@ -102,10 +90,7 @@ def _selected(request: web.Request, items: list[dict[str, Any]]) -> list[dict[st
             if labels_match(labels, i["metadata"].get("labels") or {}) and fields_match(fields, i)
         ]
     except SelectorError as exc:
-        raise web.HTTPBadRequest(
-            text=json.dumps(obj.status_object(400, "BadRequest", str(exc))),
-            content_type="application/json",
-        ) from exc
+        raise _abort(web.HTTPBadRequest, obj.status_object(400, "BadRequest", str(exc))) from exc
 
 
 async def list_pods(request: web.Request) -> web.StreamResponse:
@@ -136,9 +121,7 @@ def _pod_or_404(state: State, ns: str, name: str) -> dict[str, Any]:
     state.tick()
     pod = state.pods.get((ns, name))
     if pod is None:
-        raise web.HTTPNotFound(
-            text=json.dumps(obj.not_found("pods", name)), content_type="application/json"
-        )
+        raise _abort(web.HTTPNotFound, obj.not_found("pods", name))
     return pod
 
 
@@ -167,9 +150,8 @@ async def create_pod(request: web.Request) -> web.Response:
         level, found = verdict
         meta = body.get("metadata", {})
         name = meta.get("name") or obj.generated_name(meta.get("generateName", ""))
-        msg = f'pods "{name}" is forbidden: violates PodSecurity "{level}:latest": ' + ", ".join(
-            found
-        )
+        why = ", ".join(found)
+        msg = f'pods "{name}" is forbidden: violates PodSecurity "{level}:latest": {why}'
         return _fail(obj.status_object(403, "Forbidden", msg, name=name, kind="pods"))
     pod = state.create_pod(ns, body)
     await _notify(request.app)
@@ -249,11 +231,8 @@ async def access_review(request: web.Request) -> web.Response:
     if attrs.get("subresource"):
         resource = f"{resource}/{attrs['subresource']}"
     allowed = state.allowed(attrs.get("verb", ""), resource, attrs.get("namespace") or None)
-    status: dict[str, Any] = {"allowed": allowed}
-    if not allowed:
-        status["reason"] = ""
-    else:
-        status["reason"] = 'RBAC: allowed by ClusterRoleBinding "standin"'
+    reason = 'RBAC: allowed by ClusterRoleBinding "standin"' if allowed else ""
+    status: dict[str, Any] = {"allowed": allowed, "reason": reason}
     return _json({**body, "metadata": {"creationTimestamp": None}, "status": status}, status=201)
 
 
@@ -290,11 +269,11 @@ async def standin_add_pod(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     """Wire every handler."""
     r = app.router
-    r.add_get("/version", version)
-    r.add_get("/api", api)
-    r.add_get("/api/v1", api_v1)
-    r.add_get("/apis", apis)
-    r.add_get("/apis/authorization.k8s.io/v1", authz_v1)
+    r.add_get("/version", _document(lambda: obj.SERVER_VERSION))
+    r.add_get("/api", _document(res.discovery_api))
+    r.add_get("/api/v1", _document(res.discovery_api_v1))
+    r.add_get("/apis", _document(res.discovery_apis))
+    r.add_get("/apis/authorization.k8s.io/v1", _document(res.discovery_authorization_v1))
     r.add_get("/api/v1/pods", list_pods)
     r.add_get("/api/v1/namespaces/{ns}/pods", list_pods)
     r.add_post("/api/v1/namespaces/{ns}/pods", create_pod)
