@@ -177,10 +177,3 @@ def is_host_network_pod(snapshot: Snapshot) -> bool:
 def is_node_view(snapshot: Snapshot) -> bool:
     """Whether this snapshot is of a whole node rather than one pod."""
     return snapshot.pod is None and not is_host_network_pod(snapshot)
-
-
-def target_label(target: Target, hostname: str) -> str:
-    """What the user asked for, in words: ``pod default/nginx on master1``."""
-    if target.kind == "host":
-        return f"node {hostname}"
-    return f"{owner_of_target(target)} on {hostname}"

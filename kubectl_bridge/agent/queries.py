@@ -30,7 +30,6 @@ from .convert import AF_BRIDGE
 from .rtnl import Netlink
 
 RT_TABLE_MAIN = 254
-RTEXT_FILTER_VF = 1
 RTM_F_LOOKUP_TABLE = 0x1000
 NETNSA_NSID_NOT_ASSIGNED = -1  # arrives as 0xffffffff: the attribute is a u32
 
