@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import shutil
+import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -183,10 +184,25 @@ def up(paths: Paths, *, pods: int = 2, cni: str = "bridge") -> Sandbox:
             sandbox.add_pod(spec)
         record["phase"] = "up"
         save_record(paths, record)
-    except BaseException:
+    except BaseException as exc:
         down(paths)
+        if isinstance(exc, (OSError, RuntimeError, subprocess.SubprocessError)):
+            raise build_error(exc) from exc
         raise
     return sandbox
+
+
+def build_error(exc: Exception) -> SandboxError:
+    """A command or call that failed while building, as one line with what the sandbox needs."""
+    detail = str(exc)
+    if isinstance(exc, subprocess.CalledProcessError):
+        said = exc.stderr.strip() if isinstance(exc.stderr, str) else ""
+        detail = f"{' '.join(map(str, exc.cmd))}: {said or f'exit status {exc.returncode}'}"
+    return SandboxError(
+        "could not build the sandbox: " + "; ".join(detail.split("\n")),
+        "it needs iproute2 (ip, bridge), iptables, util-linux nsenter and ping; "
+        "what was made has been removed",
+    )
 
 
 # --- down -----------------------------------------------------------------

@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -242,4 +243,26 @@ def test_pods_out_of_range_is_refused_before_anything_is_made(state_dir: Path) -
     result = run(state_dir, "sandbox", "up", "--pods", "999")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ["error: --pods 999 is out of range; use 0 to 250"]
+    assert not state_dir.exists()
+
+
+def test_a_missing_tool_is_one_line_and_nothing_is_left(state_dir: Path, tmp_path: Path) -> None:
+    """Without iptables on PATH the build fails half-way: say what is needed, remove it all."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("ip", "bridge", "nsenter", "sleep", "ping"):
+        found = shutil.which(tool)
+        assert found, tool
+        (bin_dir / tool).symlink_to(found)
+    env = {**os.environ, lab.STATE_DIR_ENV: str(state_dir), "PATH": str(bin_dir)}
+    result = subprocess.run(
+        [CONSOLE, "sandbox", "up"], env=env, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: could not build the sandbox: ")
+    assert '"iptables"' in line and "it needs iproute2 (ip, bridge), iptables" in line
+    prefix = re.search(r"\b(kbs-[0-9a-f]{6})-node\b", line)
+    assert prefix and netns_with(prefix.group(1)) == set()
     assert not state_dir.exists()
