@@ -1,8 +1,8 @@
 """The few REST calls we make, as plain dicts, with errors a user can act on.
 
-We use the client's ``ApiClient.call_api`` for transport (TLS, auth plugins,
-proxies) but read the JSON ourselves: the generated models are slow on big
-lists and, in newer client versions, reject objects with missing fields.
+Transport (TLS, credentials, kept-alive connections) is ``transport``; here
+are the calls and their errors.  We read JSON into dicts: no generated
+models (slow on big lists, and strict about fields a server may omit).
 Every failure becomes a ``ClusterError`` that says which request failed and
 which right (verb, resource, namespace) a 403 is about.
 """
@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from http.client import HTTPException
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from ..errors import ClusterError
 from .config import ClusterConfig
+from .transport import transport_error
 
 
 class ApiStatusError(ClusterError):
@@ -48,8 +50,8 @@ class Api:
 
     def __init__(self, cfg: ClusterConfig) -> None:
         self.cfg = cfg
-        self.client = cfg.api_client
-        self.host = cfg.configuration.host
+        self.transport = cfg.transport
+        self.host = cfg.endpoint.server
 
     def call(
         self,
@@ -62,30 +64,27 @@ class Api:
         timeout: float | None = None,
         stream: bool = False,
     ) -> Any:
-        """One request; the parsed JSON body (or the raw response when ``stream``)."""
-        from kubernetes.client.rest import ApiException
-        from urllib3.exceptions import HTTPError
-
+        """One request; the parsed JSON body (or the streaming ``Response`` when ``stream``)."""
+        if query:
+            path = f"{path}?{urlencode(query)}"
+        data = None if body is None else json.dumps(body).encode()
         try:
-            resp = self.client.call_api(
-                path,
+            resp = self.transport.request(
                 method,
-                query_params=list((query or {}).items()),
-                header_params={"Accept": "application/json", "Content-Type": "application/json"},
-                body=body,
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _return_http_data_only=True,
-                _request_timeout=timeout if timeout is not None else self.cfg.request_timeout,
+                path,
+                body=data,
+                timeout=timeout if timeout is not None else self.cfg.request_timeout,
+                stream=stream,
+                retry=not (method == "POST" and right[:2] == ("create", "pods")),
             )
-        except ApiException as exc:
-            raise self._status_error(exc.status or 0, exc.body, right) from exc
-        except HTTPError as exc:
-            raise self._transport_error(exc) from exc
+        except (OSError, HTTPException) as exc:
+            raise transport_error(self.host, exc) from exc
+        if resp.status >= 300:
+            raise self._status_error(resp.status, resp.body, right)
         if stream:
             return resp
         try:
-            return json.loads(resp.data)
+            return json.loads(resp.body)
         except ValueError as exc:
             raise ClusterError(
                 f"the API server at {self.host} answered {path} with something not JSON",
@@ -117,18 +116,6 @@ class Api:
             "rerun with --debug for details",
             status=status,
             server_message=msg,
-        )
-
-    def _transport_error(self, exc: Exception) -> ClusterError:
-        text = " ".join(str(exc).split())
-        if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
-            return ClusterError(
-                f"the API server at {self.host} did not answer in time",
-                "check the network, or raise --request-timeout",
-            )
-        return ClusterError(
-            f"cannot reach the API server at {self.host}: {text[:200]}",
-            "check the kubeconfig context and that the cluster is up",
         )
 
     # --- the calls we make -------------------------------------------------
@@ -183,15 +170,17 @@ class Api:
             "GET", path, ("watch", "pods", namespace), query=query, timeout=timeout + 5, stream=True
         )
         try:
-            buffer = b""
-            for chunk in resp.stream(65536, decode_content=True):
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    if line.strip():
-                        yield json.loads(line)
+            while True:
+                try:
+                    line = resp.raw.readline()
+                except (OSError, HTTPException) as exc:
+                    raise transport_error(self.host, exc) from exc
+                if not line:
+                    return
+                if line.strip():
+                    yield json.loads(line)
         finally:
-            resp.release_conn()
+            resp.release()
 
     def get_node(self, name: str) -> dict[str, Any] | None:
         """A node, or None."""

@@ -1,11 +1,11 @@
 """Kubeconfig, ``--context``, ``-n`` and ``--request-timeout`` as kubectl reads them.
 
-kubectl passes none of its global flags to a plugin, so we implement them.
-Two differences from the python client matter: with several files in
-``KUBECONFIG`` kubectl takes ``current-context`` from the FIRST file that
-sets it (the client takes the last), and the client reads ``KUBECONFIG`` once
-at import (we read it when called, from the environment we are given).
-Named clusters, users and contexts merge first-wins in both.
+kubectl passes none of its global flags to a plugin, so we implement them,
+with kubectl's rules: with several files in ``KUBECONFIG`` the FIRST file
+that sets ``current-context`` wins (the python client took the last), named
+clusters, users and contexts merge first-wins, and ``KUBECONFIG`` is read
+when called, from the environment we are given.  Inside a pod with no
+kubeconfig, the service account is used (in-cluster config).
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ import argparse
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ClusterError, UsageError
+
+if TYPE_CHECKING:
+    from .transport import Endpoint, Transport
 
 DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_KUBECONFIG = "~/.kube/config"
@@ -69,11 +72,12 @@ def kubeconfig_paths(explicit: str | None, environ: Mapping[str, str]) -> list[s
 
 @dataclass(frozen=True)
 class Selection:
-    """The context kubectl would use and what it says (namespace, user)."""
+    """The context kubectl would use and what it says (namespace, user, cluster)."""
 
     context: str
     namespace: str
     user: str | None
+    cluster: str | None = None
 
 
 def select_context(docs: list[dict[str, Any]], wanted: str | None) -> Selection:
@@ -94,7 +98,9 @@ def select_context(docs: list[dict[str, Any]], wanted: str | None) -> Selection:
         for entry in doc.get("contexts") or []:
             if isinstance(entry, dict) and entry.get("name") == name:
                 ctx = entry.get("context") or {}
-                return Selection(name, ctx.get("namespace") or "default", ctx.get("user"))
+                return Selection(
+                    name, ctx.get("namespace") or "default", ctx.get("user"), ctx.get("cluster")
+                )
     raise ClusterError(
         f"context {name!r} not found in the kubeconfig",
         "list them with 'kubectl config get-contexts'",
@@ -103,22 +109,27 @@ def select_context(docs: list[dict[str, Any]], wanted: str | None) -> Selection:
 
 @dataclass
 class ClusterConfig:
-    """A ready API client plus the defaults kubectl would apply."""
+    """Where the API server is, who we are, and the defaults kubectl would apply."""
 
-    api_client: Any  # kubernetes.client.ApiClient
+    endpoint: Endpoint
     namespace: str  # the target namespace: -n, else the context's, else "default"
     context: str  # context name, or "in-cluster"
     user: str | None
     request_timeout: float | None  # seconds; None: no timeout
+    _transport: Transport | None = field(default=None, repr=False)
 
     @property
-    def configuration(self) -> Any:
-        """The client's Configuration (host, TLS, credentials) for the exec stream."""
-        return self.api_client.configuration
+    def transport(self) -> Transport:
+        """The one transport of this run: REST calls and exec share its connections."""
+        if self._transport is None:
+            from .transport import Transport
+
+            self._transport = Transport(self.endpoint)
+        return self._transport
 
 
 def load(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> ClusterConfig:
-    """Build the API client the command line asks for."""
+    """The cluster the command line asks for."""
     environ = os.environ if environ is None else environ
     timeout = parse_duration(
         getattr(args, "request_timeout", None),
@@ -137,64 +148,43 @@ def load(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> 
     return _from_files(args, paths, timeout or None)
 
 
-def _read_docs(paths: list[str]) -> list[dict[str, Any]]:
-    import yaml
-
-    docs = []
-    for path in paths:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                doc = yaml.safe_load(fh)
-        except (OSError, yaml.YAMLError) as exc:
-            raise ClusterError(f"cannot read kubeconfig {path}: {exc}", "fix the file") from exc
-        docs.append(doc if isinstance(doc, dict) else {})
-    return docs
-
-
 def _from_files(args: argparse.Namespace, paths: list[str], timeout: float | None) -> ClusterConfig:
-    from kubernetes import client
-    from kubernetes.config.config_exception import ConfigException
-    from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
+    from .kubeconfig import endpoint_for, read_docs
 
-    selection = select_context(_read_docs(paths), getattr(args, "context", None))
-    merged = KubeConfigMerger(os.pathsep.join(paths))
-    configuration = client.Configuration()
-    try:
-        loader = KubeConfigLoader(
-            config_dict=merged.config, active_context=selection.context, config_base_path=None
-        )
-        loader.load_and_set(configuration)
-    except ConfigException as exc:
-        raise ClusterError(
-            f"kubeconfig context {selection.context!r} is unusable: {exc}",
-            "check it with 'kubectl config view --minify'",
-        ) from exc
+    docs = read_docs(paths)
+    selection = select_context([d.data for d in docs], getattr(args, "context", None))
+    endpoint = endpoint_for(docs, selection.context, selection.cluster, selection.user)
     namespace = getattr(args, "namespace", None) or selection.namespace
-    return ClusterConfig(
-        client.ApiClient(configuration), namespace, selection.context, selection.user, timeout
-    )
+    return ClusterConfig(endpoint, namespace, selection.context, selection.user, timeout)
 
 
 def _in_cluster(
     args: argparse.Namespace, environ: Mapping[str, str], timeout: float | None
 ) -> ClusterConfig:
-    from kubernetes import client
-    from kubernetes.config.config_exception import ConfigException
-    from kubernetes.config.incluster_config import InClusterConfigLoader
+    """The pod's service account: its token (re-read when used), CA and namespace."""
+    from .credentials import Credentials
+    from .transport import Endpoint
 
     sa_dir = environ.get("KUBECTL_BRIDGE_SA_DIR", SA_DIR)  # tests point this elsewhere
-    configuration = client.Configuration()
-    try:
-        InClusterConfigLoader(
-            token_filename=os.path.join(sa_dir, "token"),
-            cert_filename=os.path.join(sa_dir, "ca.crt"),
-            environ=environ,
-        ).load_and_set(configuration)
-    except ConfigException as exc:
+    host, port = environ.get("KUBERNETES_SERVICE_HOST", ""), environ.get("KUBERNETES_SERVICE_PORT")
+    token, ca = os.path.join(sa_dir, "token"), os.path.join(sa_dir, "ca.crt")
+    problem = None
+    if not port:
+        problem = "KUBERNETES_SERVICE_PORT is not set"
+    elif not (os.path.isfile(token) and os.path.getsize(token) > 0):
+        problem = f"no service account token at {token}"
+    elif not os.path.isfile(ca):
+        problem = f"no service account CA at {ca}"
+    if problem:
         raise ClusterError(
-            f"in-cluster configuration failed: {exc}",
+            f"in-cluster configuration failed: {problem}",
             "mount the service account token or pass --kubeconfig",
-        ) from exc
+        )
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    endpoint = Endpoint(
+        server=f"https://{host}:{port}", ca_file=ca, credentials=Credentials(token_file=token)
+    )
     namespace = getattr(args, "namespace", None)
     if not namespace:
         try:
@@ -202,6 +192,4 @@ def _in_cluster(
                 namespace = fh.read().strip()
         except OSError:
             namespace = ""
-    return ClusterConfig(
-        client.ApiClient(configuration), namespace or "default", "in-cluster", None, timeout
-    )
+    return ClusterConfig(endpoint, namespace or "default", "in-cluster", None, timeout)

@@ -1,8 +1,9 @@
 """``pods/exec`` as a binary-safe stream, with the exit status read by us.
 
-We speak the channel protocol over websocket-client ourselves instead of
-using ``kubernetes.stream``: that one decodes text, raises ``KeyError`` when
-a failure has no exit code, and cannot half-close stdin.  Here:
+We speak the channel protocol ourselves (``wsframe`` over the transport's
+connection).  The python client's ``kubernetes.stream`` decoded text, raised
+``KeyError`` when a failure had no exit code, and could not half-close
+stdin.  Here:
 
 - ``v5.channel.k8s.io`` is offered first (it can close stdin: channel 255),
   ``v4.channel.k8s.io`` second (it cannot, so what we send is length-prefixed
@@ -16,15 +17,17 @@ a failure has no exit code, and cannot half-close stdin.  Here:
 from __future__ import annotations
 
 import json
-import ssl
 import time
 from dataclasses import dataclass, field
+from http.client import HTTPException
 from typing import Any
-from urllib.parse import urlencode, urlparse
+from urllib.parse import quote, urlencode
 
 from ..errors import ClusterError
+from . import wsframe
 from .api import describe_right
 from .config import ClusterConfig
+from .transport import transport_error
 
 V5, V4 = "v5.channel.k8s.io", "v4.channel.k8s.io"
 STDIN, STDOUT, STDERR, STATUS, CLOSE = 0, 1, 2, 3, 255
@@ -85,11 +88,8 @@ class ExecStream:
 
     # --- connection ---------------------------------------------------------
 
-    def url(self) -> str:
-        """The websocket URL of this exec call."""
-        host = self.cfg.configuration.host.rstrip("/")
-        scheme = {"https": "wss", "http": "ws"}.get(urlparse(host).scheme, "wss")
-        base = scheme + host[host.index(":") :]
+    def path(self) -> str:
+        """The exec request's path and query (the transport adds the server)."""
         query = [("command", c) for c in self.command]
         query += [
             ("container", self.container),
@@ -98,59 +98,38 @@ class ExecStream:
             ("stderr", "true"),
             ("tty", "false"),
         ]
-        return f"{base}/api/v1/namespaces/{self.namespace}/pods/{self.pod}/exec?{urlencode(query)}"
-
-    def _options(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        conf = self.cfg.configuration
-        sslopt: dict[str, Any] = {"cert_reqs": ssl.CERT_NONE}
-        if conf.verify_ssl:
-            import certifi
-
-            sslopt = {
-                "cert_reqs": ssl.CERT_REQUIRED,
-                "ca_certs": conf.ssl_ca_cert or certifi.where(),
-            }
-            if conf.assert_hostname is not None:
-                sslopt["check_hostname"] = conf.assert_hostname
-        if conf.cert_file:
-            sslopt["certfile"] = conf.cert_file
-        if conf.key_file:
-            sslopt["keyfile"] = conf.key_file
-        if getattr(conf, "tls_server_name", None):
-            sslopt["server_hostname"] = conf.tls_server_name
-        headers = []
-        token = conf.get_api_key_with_prefix("authorization")
-        if token:
-            headers.append(f"Authorization: {token}")
-        connect: dict[str, Any] = {"header": headers, "subprotocols": list(self.protocols)}
-        if conf.proxy:
-            proxy = urlparse(conf.proxy)
-            connect.update(
-                http_proxy_host=proxy.hostname, http_proxy_port=proxy.port, proxy_type="http"
-            )
-            if conf.no_proxy:
-                connect["http_no_proxy"] = conf.no_proxy.split(",")
-        return sslopt, connect
+        ns, pod = quote(self.namespace), quote(self.pod)
+        return f"/api/v1/namespaces/{ns}/pods/{pod}/exec?{urlencode(query)}"
 
     def open(self) -> ExecStream:
-        """Connect and negotiate the protocol; errors name the pod and the right."""
-        import websocket
+        """Connect and negotiate the protocol; errors name the pod and the right.
 
-        sslopt, connect = self._options()
-        self.ws = websocket.WebSocket(sslopt=sslopt, skip_utf8_validation=True)
-        self.ws.settimeout(self._remaining())
+        The upgrade takes over a kept-alive connection of the run's transport
+        when there is one: no second TLS handshake.
+        """
+        key = wsframe.new_key()
         try:
-            self.ws.connect(self.url(), **connect)
-        except websocket.WebSocketBadStatusException as exc:
-            raise self._handshake_error(exc.status_code, exc.resp_body) from exc
-        except websocket.WebSocketTimeoutException as exc:
+            status, headers, body, sock, reader = self.cfg.transport.upgrade(
+                self.path(), list(self.protocols), key, self._remaining()
+            )
+        except TimeoutError as exc:
             raise self._timeout() from exc
-        except (OSError, websocket.WebSocketException) as exc:
+        except (OSError, HTTPException) as exc:
             raise ExecDroppedError(
-                f"exec into {self.namespace}/{self.pod} could not connect: {exc}",
+                f"exec into {self.namespace}/{self.pod} could not connect: "
+                f"{transport_error(self.cfg.endpoint.server, exc).message}",
                 "check the network to the API server",
             ) from exc
-        self.protocol = self.ws.getsubprotocol() or ""
+        if status != 101:
+            raise self._handshake_error(status, body)
+        self.ws = wsframe.WebSocket(sock, reader)
+        if headers.get("sec-websocket-accept") != wsframe.accept_for(key):
+            self.close()
+            raise ClusterError(
+                f"exec into {self.namespace}/{self.pod}: the server's websocket answer is wrong",
+                "a proxy between us and the API server may be mangling the upgrade",
+            )
+        self.protocol = headers.get("sec-websocket-protocol", "")
         if self.protocol not in (V5, V4):
             self.close()
             raise ClusterError(
@@ -190,10 +169,7 @@ class ExecStream:
     def close(self) -> None:
         """Close the websocket (safe to call twice)."""
         if self.ws is not None:
-            try:
-                self.ws.close(timeout=0.5)
-            except Exception:
-                self.ws.shutdown()
+            self.ws.close()
             self.ws = None
 
     def __enter__(self) -> ExecStream:
@@ -206,15 +182,13 @@ class ExecStream:
 
     def send(self, data: bytes) -> None:
         """Write to the process's stdin, in frames of at most 64 KiB."""
-        import websocket
-
         try:
             for start in range(0, len(data), CHUNK):
                 self.ws.settimeout(self._remaining())
-                self.ws.send_bytes(bytes([STDIN]) + data[start : start + CHUNK])
-        except websocket.WebSocketTimeoutException as exc:
+                self.ws.send(wsframe.OP_BINARY, bytes([STDIN]) + data[start : start + CHUNK])
+        except TimeoutError as exc:
             raise self._timeout() from exc
-        except (OSError, websocket.WebSocketException) as exc:
+        except OSError as exc:
             raise ExecDroppedError(
                 f"exec into {self.namespace}/{self.pod} dropped while sending",
                 "run the command again",
@@ -223,22 +197,20 @@ class ExecStream:
     def close_stdin(self) -> None:
         """v5 only: tell the process stdin is done (v4 cannot; harmless to skip)."""
         if self.protocol == V5:
-            self.ws.send_bytes(bytes([CLOSE, STDIN]))
+            self.ws.send(wsframe.OP_BINARY, bytes([CLOSE, STDIN]))
 
     def pump(self) -> bool:
-        """Receive one frame into the buffers; False once the stream has ended."""
-        import websocket
-
+        """Receive one message into the buffers; False once the stream has ended."""
         self.ws.settimeout(self._remaining())
         try:
-            opcode, data = self.ws.recv_data(control_frame=True)
-        except websocket.WebSocketTimeoutException as exc:
+            opcode, data = self.ws.recv()
+        except TimeoutError as exc:
             raise self._timeout() from exc
-        except (OSError, websocket.WebSocketException):
+        except OSError:
             return False
-        if opcode == websocket.ABNF.OPCODE_CLOSE:
+        if opcode == wsframe.OP_CLOSE:
             return False
-        if opcode in (websocket.ABNF.OPCODE_BINARY, websocket.ABNF.OPCODE_TEXT) and data:
+        if data:
             channel, body = data[0], bytes(data[1:])
             if channel == STDOUT:
                 self.stdout += body

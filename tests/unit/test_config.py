@@ -1,4 +1,4 @@
-"""Kubeconfig handling must match kubectl, not the python client, where they differ."""
+"""Kubeconfig handling must match kubectl (the python client differed: last current-context won)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_first_current_context_wins_like_kubectl(two_files: str) -> None:
     cfg = config.load(args(), {"KUBECONFIG": two_files})
     assert cfg.context == "ctx-a"
     assert cfg.namespace == "team-a"  # the first definition of ctx-a wins too
-    assert cfg.configuration.host == "https://cluster-a.example:6443"
+    assert cfg.endpoint.server == "https://cluster-a.example:6443"
     assert cfg.request_timeout == 30.0
 
 
@@ -77,17 +77,32 @@ def test_selection_agrees_with_real_kubectl(two_files: str) -> None:
     assert out.stdout.split() == [cfg.context, cfg.namespace]
 
 
-def test_the_python_client_alone_would_pick_the_last_file(two_files: str) -> None:
-    """Why we select the context ourselves (design §6)."""
-    from kubernetes.config.kube_config import KubeConfigMerger
-
-    assert KubeConfigMerger(two_files).config["current-context"] == "ctx-b"
+def test_the_first_definition_of_a_cluster_and_a_user_wins(tmp_path: Path) -> None:
+    users_a = [{"name": "u", "user": {"token": "from-a"}}]
+    a = kubeconfig(tmp_path / "a.yaml", "ctx", {"ctx": ("shared", None)})
+    b = kubeconfig(
+        tmp_path / "b.yaml",
+        None,
+        {"ctx": ("shared", "from-b")},
+        clusters=[{"name": "shared", "cluster": {"server": "https://second.example"}}],
+    )
+    doc = yaml.safe_load(a.read_text())
+    doc["users"] = users_a
+    a.write_text(yaml.safe_dump(doc))
+    doc_b = yaml.safe_load(b.read_text())
+    doc_b["users"] = [{"name": "u", "user": {"token": "from-b"}}]
+    b.write_text(yaml.safe_dump(doc_b))
+    cfg = config.load(args(), {"KUBECONFIG": f"{b}{os.pathsep}{a}"})
+    assert cfg.context == "ctx"  # b sets no current-context: a's is the first
+    assert cfg.namespace == "from-b"  # b defines ctx first
+    assert cfg.endpoint.server == "https://second.example"
+    assert cfg.endpoint.credentials.headers() == {"Authorization": "Bearer from-b"}
 
 
 def test_flags_override_the_kubeconfig(two_files: str) -> None:
     env = {"KUBECONFIG": two_files}
     cfg = config.load(args(context="ctx-b", namespace="other", request_timeout="1m30s"), env)
-    assert cfg.configuration.host == "https://cluster-b.example:6443"
+    assert cfg.endpoint.server == "https://cluster-b.example:6443"
     assert cfg.namespace == "other"
     assert cfg.request_timeout == 90.0
     assert config.load(args(context="ctx-b"), env).namespace == "default"
@@ -119,7 +134,7 @@ def test_relative_paths_resolve_against_the_file_that_names_them(tmp_path: Path)
         ],
     )
     cfg = config.load(args(context="ctx-r"), {"KUBECONFIG": f"{first}{os.pathsep}{second}"})
-    assert cfg.configuration.ssl_ca_cert == str(other / "ca.crt")
+    assert cfg.endpoint.ca_file == str(other / "ca.crt")
 
 
 def test_errors_are_one_line_with_a_hint(tmp_path: Path) -> None:
@@ -150,8 +165,9 @@ def test_in_cluster_config_uses_the_service_account(tmp_path: Path) -> None:
     cfg = config.load(args(), env)
     assert cfg.context == "in-cluster"
     assert cfg.namespace == "monitoring"
-    assert cfg.configuration.host == "https://10.96.0.1:443"
-    assert cfg.configuration.get_api_key_with_prefix("authorization") == "bearer sa-token"
+    assert cfg.endpoint.server == "https://10.96.0.1:443"
+    assert cfg.endpoint.ca_file == str(sa / "ca.crt")
+    assert cfg.endpoint.credentials.headers() == {"Authorization": "Bearer sa-token"}
     (sa / "token").unlink()
     with pytest.raises(ClusterError, match="in-cluster configuration failed"):
         config.load(args(), env)

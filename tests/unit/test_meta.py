@@ -51,14 +51,15 @@ def test_version_turns_a_missing_agent_into_one_line(monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.parametrize("verb", ["--help", "version", "completion bash", "sandbox -h"])
-def test_cheap_verbs_never_import_the_kubernetes_client(verb: str) -> None:
+def test_cheap_verbs_never_import_the_api_client(verb: str) -> None:
     code = (
         "import sys, io\n"
         "from kubectl_bridge import cli\n"
         f"cli.main({verb.split()!r}, cli.Environment(stdout=io.StringIO(), stderr=io.StringIO()))\n"
         "from kubectl_bridge import completion\n"
         "completion.complete(['describe', '--o'], lambda args: None)\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kubernetes', 'urllib3')))\n"
+        "client = ('http', 'ssl', 'yaml', 'kubectl_bridge.kube.transport', 'websocket')\n"
+        "print(sorted(m for m in sys.modules if m in client or m.split('.')[0] in client))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
