@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..bridgeview import bridges, far_end, mac_owners
-from ..model import Link, NetnsView, Stats
+from ..model import Link, Stats
 from ..netindex import LOCAL_TABLE, NetIndex, display_name, route_text
 from ..stitch import host_peer
 from .view import View
@@ -130,12 +130,8 @@ def neighbours(view: View) -> list[Row]:
     snap = view.snapshot
     owners = mac_owners(snap)
     rows: list[Row] = []
-    sides: list[tuple[str, NetnsView, NetIndex]] = []
-    if snap.pod is not None and view.pod is not None:
-        sides.append(("pod", snap.pod, view.pod))
-    sides.append(("host", snap.host, view.host))
     wanted = view.path_ifindexes()
-    for side, ns, index in sides:
+    for side, ns, index in view.sides():
         for n in ns.neighbours:
             if side == "host" and not view.node_view and n.ifindex not in wanted:
                 continue
@@ -225,11 +221,7 @@ def routes(view: View) -> dict[str, list[Row]]:
     }
     defaults = {str(h.details.get("default_route")): str(h.name) for h in view.path_hops("uplink")}
     rows: list[Row] = []
-    sides: list[tuple[str, NetnsView, NetIndex]] = []
-    if snap.pod is not None and view.pod is not None:
-        sides.append(("pod", snap.pod, view.pod))
-    sides.append(("host", snap.host, view.host))
-    for side, ns, index in sides:
+    for side, ns, index in view.sides():
         for r in ns.routes:
             if r.table == LOCAL_TABLE and not view.node_view:
                 continue

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .. import cni as cni_mod
 from .. import findings as findings_mod
 from .. import stitch
-from ..model import Finding, Hop, Path, Snapshot
+from ..model import Finding, Hop, NetnsView, Path, Snapshot
 from ..netindex import NetIndex, is_node_view
 
 
@@ -41,6 +41,14 @@ class View:
                 if hop.kind == kind:
                     seen.setdefault((hop.netns, hop.name), hop)
         return list(seen.values())
+
+    def sides(self) -> list[tuple[str, NetnsView, NetIndex]]:
+        """The pod's namespace (when it has one of its own), then the host's: table order."""
+        found: list[tuple[str, NetnsView, NetIndex]] = []
+        if self.snapshot.pod is not None and self.pod is not None:
+            found.append(("pod", self.snapshot.pod, self.pod))
+        found.append(("host", self.snapshot.host, self.host))
+        return found
 
     def path_ifindexes(self) -> set[int]:
         """Host-side ifindexes of every interface, bridge and uplink on a path."""
