@@ -13,7 +13,6 @@ table; the last table lists every goal with the figure measured in this run.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -28,22 +27,12 @@ import startup
 
 def startup_goals(repeat: int) -> tuple[str, list[benchlib.Goal]]:
     """Target 4 with startup.py's commands and method (fresh processes, medians)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env["KUBECONFIG"] = "/nonexistent"
-    bin_dir = startup.BIN
-    base = startup.median([str(bin_dir / "python"), "-c", "pass"], env, repeat)
-    runs = {
-        "kubectl-bridge --help": [str(bin_dir / "kubectl-bridge"), "--help"],
-        "kubectl_complete-bridge describe --o": [
-            str(bin_dir / "kubectl_complete-bridge"),
-            "describe",
-            "--o",
-        ],
-    }
+    env = startup.clean_env()
+    base = startup.median([str(startup.BIN / "python"), "-c", "pass"], env, repeat)
     rows = [["python3 -c pass", benchlib.ms(base), ""]]
     goals = []
     limit = startup.GOAL_SECONDS
-    for label, argv in runs.items():
+    for label, argv in startup.venv_commands().items():
         took = startup.median(argv, env, repeat)
         extra = took - base
         rows.append([label, benchlib.ms(took), f"+{extra * 1000:.1f} ms"])

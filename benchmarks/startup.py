@@ -34,6 +34,25 @@ SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 BIN = Path(sys.executable).parent
 
 
+def clean_env() -> dict[str, str]:
+    """The environment minus PYTHON* settings and with no kubeconfig: start-up alone is timed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["KUBECONFIG"] = "/nonexistent"
+    return env
+
+
+def venv_commands() -> dict[str, list[str]]:
+    """The two commands the goal is about, as the pip install's console scripts."""
+    return {
+        "kubectl-bridge --help": [str(BIN / "kubectl-bridge"), "--help"],
+        "kubectl_complete-bridge describe --o": [
+            str(BIN / "kubectl_complete-bridge"),
+            "describe",
+            "--o",
+        ],
+    }
+
+
 def timed(command: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(
@@ -63,13 +82,7 @@ def report(title: str, base: float, rows: list[tuple[str, float]]) -> bool:
 def bench_venv(repeat: int, env: dict[str, str]) -> bool:
     python = str(BIN / "python")
     base = median([python, "-c", "pass"], env, repeat)
-    rows = [
-        ("kubectl-bridge --help", median([str(BIN / "kubectl-bridge"), "--help"], env, repeat)),
-        (
-            "kubectl_complete-bridge describe --o",
-            median([str(BIN / "kubectl_complete-bridge"), "describe", "--o"], env, repeat),
-        ),
-    ]
+    rows = [(label, median(argv, env, repeat)) for label, argv in venv_commands().items()]
     return report(f"pip install ({python}, {repeat} runs, median)", base, rows)
 
 
@@ -118,8 +131,7 @@ def main() -> int:
     parser.add_argument("--kubectl", action="store_true", help="also measure through kubectl")
     parser.add_argument("--check", action="store_true", help="exit 1 if over the goal")
     args = parser.parse_args()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env["KUBECONFIG"] = "/nonexistent"
+    env = clean_env()
     ok = bench_venv(args.repeat, env)
     if args.archive:
         ok &= bench_archive(args.archive, args.repeat, env)
