@@ -139,15 +139,13 @@ class State:
     # --- authorization ----------------------------------------------------
 
     def allowed(self, verb: str, resource: str, namespace: str | None) -> bool:
-        """RBAC as the faults say: everything is allowed unless denied."""
-        for rule in self.faults.deny:
-            if rule.get("verb") not in (verb, "*"):
-                continue
-            if rule.get("resource") != resource:
-                continue
-            if rule.get("namespace") in (None, namespace):
-                return False
-        return True
+        """RBAC as the faults say: everything is allowed unless a deny rule matches."""
+        return not any(
+            rule.get("verb") in (verb, "*")
+            and rule.get("resource") == resource
+            and rule.get("namespace") in (None, namespace)
+            for rule in self.faults.deny
+        )
 
     # --- Pod Security Admission -------------------------------------------
 
