@@ -7,9 +7,9 @@ version (v1 ``N:ctrl:/path``, v2 ``0::/path``), driver (systemd
 cgroupfs ``/kubepods/besteffort/pod<uid>/<id>``) or runtime naming.  The
 pod IP is the last resort.  With the pod UID the kubelet's cgroup directory
 is looked up directly (``cgroupdir``); the scan of every process is the
-fallback.  A pod that is not hostNetwork must never be
-answered with the node's own namespace: that would show the wrong picture
-with full confidence, so it is an error.
+fallback.  A pod that is not hostNetwork must never be answered with the
+node's own namespace: that would show the wrong picture with full
+confidence, so it is an error.
 """
 
 from __future__ import annotations
