@@ -4,10 +4,11 @@
 The archive holds ``kubectl-bridge``, one zipapp (``#!/usr/bin/env python3``)
 with kubectl_bridge and every runtime dependency, the completion helper
 ``kubectl_complete-bridge`` and ``LICENSE``.  A zipapp cannot import compiled
-modules, so every dependency must work as pure Python: setup.cfg keeps
-kubernetes below 36 (36 needs aiohttp, 37 pydantic) and the two wheels that
-carry optional accelerators (PyYAML, charset-normalizer) lose them here.
-With no compiled code left, one archive serves every OS and CPU.
+modules, so every dependency must work as pure Python: the plugin has its
+own API client instead of the kubernetes package (whose newer releases need
+aiohttp and pydantic, both compiled), and a wheel that carries an optional
+accelerator (PyYAML) loses it here.  With no compiled code left, one
+archive serves every OS and CPU.
 
 Reproducible: wheels pinned in krew/constraints.txt, entries sorted, fixed
 timestamps, modes and owners, gzip mtime 0 — the same inputs give the same
