@@ -18,14 +18,13 @@ presence shows in ``/proc/net/ip_tables_names``, and when an
 from __future__ import annotations
 
 import errno
-import subprocess
 from collections import deque
 from typing import Any
 
 from pyroute2.netlink.exceptions import NetlinkError
 
 from ..model import Netfilter, NetfilterChain
-from . import iptsave, nftdecode
+from . import nftdecode
 from .nfnl import Nftables
 from .nsthread import run_in_netns
 from .rtnl import strerror
@@ -55,6 +54,21 @@ def read(netns_path: str | None) -> Netfilter:
         failure = exc
     if chains and not legacy:
         return Netfilter("nftables", tuple(chains), tuple(unread))
+    return _with_iptables_save(netns_path, legacy, chains, unread, failure)
+
+
+def _with_iptables_save(
+    netns_path: str | None,
+    legacy: tuple[str, ...],
+    chains: list[NetfilterChain],
+    unread: list[str],
+    failure: Exception | None,
+) -> Netfilter:
+    """The fallback through ``iptables-save``, imported only when needed (~8 ms at start-up)."""
+    import subprocess
+
+    from . import iptsave
+
     try:
         saved = iptsave.run(netns_path, legacy=bool(legacy))
     except (OSError, subprocess.SubprocessError):

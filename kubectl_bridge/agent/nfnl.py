@@ -8,12 +8,22 @@ namespace (``nsthread``), encode requests with pyroute2's ``nft_*_msg``
 classes and decode the answers with a pyroute2 ``Marshal``.  Rule dumps are
 filtered by table and chain in the kernel, so only the chains we follow are
 ever read.
+
+Those classes live in ``nftsocket``, whose module also defines the socket
+classes and so imports pyroute2's socket layer (``nlsocket``: asyncio, ssl,
+multiprocessing) — 35-40 ms of every agent start for code we never run.
+``nft_messages`` executes that module with a placeholder for ``nlsocket``
+into a private module object, leaving ``sys.modules`` as it was.
 """
 
 from __future__ import annotations
 
 import errno
+import importlib
+import importlib.util
 import socket
+import sys
+import types
 from typing import Any
 
 from pyroute2.netlink import (
@@ -26,22 +36,54 @@ from pyroute2.netlink import (
 from pyroute2.netlink.exceptions import NetlinkError
 from pyroute2.netlink.marshal import Marshal
 from pyroute2.netlink.nfnetlink import NFNL_SUBSYS_NFTABLES
-from pyroute2.netlink.nfnetlink.nftsocket import (
-    NFT_MSG_GETCHAIN,
-    NFT_MSG_GETRULE,
-    NFT_MSG_GETTABLE,
-    NFT_MSG_NEWCHAIN,
-    NFT_MSG_NEWRULE,
-    NFT_MSG_NEWTABLE,
-    nft_chain_msg,
-    nft_rule_msg,
-    nft_table_msg,
-)
 
 from .nsthread import run_in_netns
 
 RECV_SIZE = 1 << 18
 NFPROTO_UNSPEC = 0
+NFTSOCKET = "pyroute2.netlink.nfnetlink.nftsocket"
+NLSOCKET = "pyroute2.netlink.nlsocket"
+
+
+def nft_messages() -> types.ModuleType:
+    """pyroute2's ``nftsocket`` module, without importing its socket layer when we can.
+
+    Whoever already imported the real thing (pyroute2's own ``NFTables``)
+    gets it; otherwise the module runs against a placeholder ``nlsocket``
+    whose two socket base classes are empty, into a module object that is
+    not registered, so a later ``import`` of it still gets the real one.
+    If a pyroute2 release needs more of ``nlsocket`` at import time, we fall
+    back to the plain import (slower, same result).
+    """
+    if NFTSOCKET in sys.modules or NLSOCKET in sys.modules:
+        return importlib.import_module(NFTSOCKET)
+    spec = importlib.util.find_spec(NFTSOCKET)
+    if spec is None or spec.loader is None:
+        return importlib.import_module(NFTSOCKET)
+    module = importlib.util.module_from_spec(spec)
+    placeholder = types.ModuleType(NLSOCKET)
+    placeholder.NetlinkSocket = type("NetlinkSocket", (), {})  # type: ignore[attr-defined]
+    placeholder.AsyncNetlinkSocket = type("AsyncNetlinkSocket", (), {})  # type: ignore[attr-defined]
+    sys.modules[NLSOCKET] = placeholder
+    try:
+        spec.loader.exec_module(module)
+    except (ImportError, AttributeError):
+        module = None  # type: ignore[assignment]
+    finally:
+        del sys.modules[NLSOCKET]
+    return module if module is not None else importlib.import_module(NFTSOCKET)
+
+
+_nft = nft_messages()
+NFT_MSG_GETCHAIN = _nft.NFT_MSG_GETCHAIN
+NFT_MSG_GETRULE = _nft.NFT_MSG_GETRULE
+NFT_MSG_GETTABLE = _nft.NFT_MSG_GETTABLE
+NFT_MSG_NEWCHAIN = _nft.NFT_MSG_NEWCHAIN
+NFT_MSG_NEWRULE = _nft.NFT_MSG_NEWRULE
+NFT_MSG_NEWTABLE = _nft.NFT_MSG_NEWTABLE
+nft_chain_msg = _nft.nft_chain_msg
+nft_rule_msg = _nft.nft_rule_msg
+nft_table_msg = _nft.nft_table_msg
 
 
 def _type(msg_type: int) -> int:

@@ -14,7 +14,6 @@ namespace never changes, which is what lets ``collect()`` run in-process.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import socket
 import threading
@@ -33,7 +32,13 @@ def _setns(fd: int) -> None:
     """``setns(fd, CLONE_NEWNET)`` for the calling thread (os.setns is 3.12+)."""
     global _libc  # noqa: PLW0603 - loaded once, on first use
     if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        # The interpreter's own symbols include libc's (glibc and musl alike);
+        # ctypes.util.find_library would run ldconfig: ~10 ms per agent start.
+        _libc = ctypes.CDLL(None, use_errno=True)
+        if not hasattr(_libc, "setns"):
+            from ctypes.util import find_library
+
+            _libc = ctypes.CDLL(find_library("c"), use_errno=True)
     if _libc.setns(fd, CLONE_NEWNET) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
