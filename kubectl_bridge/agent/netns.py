@@ -34,7 +34,10 @@ UID_RE = re.compile(
     r"pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})$"
 )
 ID_RE = re.compile(r"(?:^|-)([0-9a-f]{12,})$")
-ROOT_HINT = "run as root (the agent needs CAP_SYS_ADMIN and CAP_SYS_PTRACE)"
+ROOT_HINT = (
+    "run as root (the agent needs CAP_SYS_ADMIN and CAP_SYS_PTRACE, "
+    "and CAP_NET_ADMIN for the netfilter rules)"
+)
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,14 @@ Why each choice:
 
 - ``hostNetwork`` + ``hostPID``: the agent reads the node's netlink view and
   finds pod namespaces through ``/proc/PID/ns/net`` of host processes.
-- capabilities: drop ALL, add SYS_ADMIN (``setns`` into a pod's namespace)
-  and SYS_PTRACE (open ``/proc/PID/ns/net`` of another user's process).
-  Reading netlink needs nothing more; NET_RAW only for captures.
-  ``--privileged`` exists for runtimes whose default profile still refuses.
+- capabilities: drop ALL, add SYS_ADMIN (``setns`` into a pod's namespace),
+  SYS_PTRACE (open ``/proc/PID/ns/net`` of another user's process) and
+  NET_ADMIN (nfnetlink refuses even reads of the nftables rules without it:
+  the masquerade and forwarding answers).  Reading rtnetlink needs nothing
+  more; NET_RAW only for captures.  Pod Security's "baseline" already
+  forbids SYS_ADMIN, so NET_ADMIN does not change the level a namespace
+  needs ("privileged").  ``--privileged`` exists for runtimes whose
+  default profile still refuses.
 - a stock Python image pinned by version: the agent ships over exec stdin,
   so no custom image has to be built, mirrored or trusted.
 - ``nodeName`` (no scheduler), tolerate every taint: a NotReady-ish or
@@ -91,7 +95,7 @@ def options_from_args(args: argparse.Namespace) -> DebugPodOptions:
 
 
 def _security_context(options: DebugPodOptions) -> dict[str, Any]:
-    add = ["SYS_ADMIN", "SYS_PTRACE"] + (["NET_RAW"] if options.capture else [])
+    add = ["NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE"] + (["NET_RAW"] if options.capture else [])
     ctx: dict[str, Any] = {
         "capabilities": {"drop": ["ALL"], "add": add},
         "privileged": options.privileged,

@@ -142,7 +142,7 @@ def test_pod_security_names_the_label_that_fixes_it(cluster: Callable[..., Clust
             r"error: Pod Security admission refused the debug pod in namespace kube-system "
             r'\(violates PodSecurity "baseline:latest": host namespaces \(hostNetwork=true, '
             r'hostPID=true\), non-default capabilities \(container "bridge" must not include '
-            r'"SYS_ADMIN", "SYS_PTRACE" in securityContext\.capabilities\.add\)\); '
+            r'"NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE" in securityContext\.capabilities\.add\)\); '
             r"namespace kube-system has pod-security\.kubernetes\.io/enforce=baseline: label it "
             r"privileged \('kubectl label --overwrite ns kube-system "
             r"pod-security\.kubernetes\.io/enforce=privileged'\) or pass --debug-namespace .*"

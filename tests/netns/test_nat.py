@@ -110,12 +110,10 @@ def test_legacy_tables_are_noticed_and_read_with_iptables_legacy_save(
     assert row["masquerade"].startswith("unknown (a legacy iptables nat table is in use")
 
 
-@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs util-linux setpriv")
-def test_without_net_admin_only_the_netfilter_section_fails(seed: Topology) -> None:
-    """The debug pod's capabilities (SYS_ADMIN, SYS_PTRACE; no NET_ADMIN): nfnetlink says EPERM."""
+def run_with_caps(seed: Topology, caps: str) -> model.Snapshot:
+    """The agent in the node's namespace with only ``caps`` (as a debug pod's container has)."""
     nginx = seed.pod("nginx")
     request = model.Request(kind="pod", container_ids=(nginx.container_ref,), pod_uid=nginx.uid)
-    caps = "-all,+sys_admin,+sys_ptrace,+dac_override,+dac_read_search"
     ip, setpriv = shutil.which("ip") or "ip", shutil.which("setpriv") or "setpriv"
     argv = [ip, "netns", "exec", seed.node_netns, setpriv, f"--inh-caps={caps}",
             f"--bounding-set={caps}", sys.executable, "-m", "kubectl_bridge.agent"]  # fmt: skip
@@ -124,7 +122,26 @@ def test_without_net_admin_only_the_netfilter_section_fails(seed: Topology) -> N
         env={**os.environ, "PATH": "/nonexistent"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    snap = decode_response(done.stdout)
+    return decode_response(done.stdout)
+
+
+DEBUG_POD_CAPS = "-all,+net_admin,+sys_admin,+sys_ptrace,+dac_override,+dac_read_search"
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs util-linux setpriv")
+def test_the_debug_pods_capabilities_read_the_rules(seed: Topology) -> None:
+    """NET_ADMIN, SYS_ADMIN, SYS_PTRACE (kube/debugpod.py): every section reads."""
+    snap = run_with_caps(seed, DEBUG_POD_CAPS)
+    assert section(snap).ok and snap.host.netfilter is not None
+    assert all(s.ok for s in snap.host.sections)
+    (row,) = networks(render.build_view(snap))
+    assert row["masquerade"].startswith("yes")
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs util-linux setpriv")
+def test_without_net_admin_only_the_netfilter_section_fails(seed: Topology) -> None:
+    """Where NET_ADMIN is refused (a runtime's policy): nfnetlink says EPERM."""
+    snap = run_with_caps(seed, DEBUG_POD_CAPS.replace("+net_admin,", ""))
     status = section(snap)
     assert not status.ok
     assert status.error == ("Operation not permitted (EPERM); reading nftables needs CAP_NET_ADMIN")

@@ -53,7 +53,10 @@ def test_manifest_is_what_the_issue_specifies() -> None:
     assert container["image"].startswith("docker.io/library/python:3.")  # stock, pinned
     assert container["imagePullPolicy"] == "IfNotPresent"
     ctx = container["securityContext"]
-    assert ctx["capabilities"] == {"drop": ["ALL"], "add": ["SYS_ADMIN", "SYS_PTRACE"]}
+    assert ctx["capabilities"] == {
+        "drop": ["ALL"],
+        "add": ["NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE"],
+    }
     assert ctx["privileged"] is False
     res = container["resources"]
     assert res["requests"] == {"cpu": "10m", "memory": "32Mi"}
@@ -87,7 +90,7 @@ def test_options_change_the_manifest_and_its_hash() -> None:
     assert spec["activeDeadlineSeconds"] == 120
     ctx = spec["containers"][0]["securityContext"]
     assert ctx["privileged"] is True
-    assert ctx["capabilities"]["add"] == ["SYS_ADMIN", "SYS_PTRACE", "NET_RAW"]
+    assert ctx["capabilities"]["add"] == ["NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE", "NET_RAW"]
     assert spec["containers"][0]["image"] == "registry.local/python:3.12"
     hash_of = lambda m: m["metadata"]["labels"][dp.LABEL_SPEC_HASH]  # noqa: E731
     assert hash_of(custom) != hash_of(base)

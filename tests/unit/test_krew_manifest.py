@@ -216,7 +216,7 @@ def test_rendered_manifest_says_what_the_cluster_must_allow() -> None:
     description = " ".join(spec["description"].split())
     for needed in ("RBAC", "pods/exec", "Pod Security", "privileged", "hostNetwork", "hostPID"):
         assert needed in description
-    assert "SYS_ADMIN" in description and "SYS_PTRACE" in description
+    assert all(cap in description for cap in ("SYS_ADMIN", "SYS_PTRACE", "NET_ADMIN"))
     caveats = " ".join(spec["caveats"].split())
     assert "python3 >= 3.10" in caveats
     assert f"/store/bridge/v{kubectl_bridge.__version__}/kubectl_complete-bridge" in caveats
