@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -163,6 +162,8 @@ def run_exec_plugin(cfg: ExecConfig) -> dict[str, Any]:
             f"exec credential plugin {cfg.command} uses apiVersion {cfg.api_version or '(none)'}",
             f"supported: {', '.join(EXEC_VERSIONS)}; update the plugin or the kubeconfig",
         )
+    import subprocess  # only with an exec plugin
+
     interactive = _interactive(cfg)
     env = {**os.environ, **dict(cfg.env)}
     env["KUBERNETES_EXEC_INFO"] = json.dumps(exec_info(cfg, interactive))

@@ -8,8 +8,6 @@ missing right is named in one message.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ..errors import ClusterError
 from .api import Api, describe_right
 
@@ -35,6 +33,8 @@ def required_rights(target_namespace: str | None, debug_namespace: str) -> list[
 
 def missing_rights(api: Api, rights: list[Right]) -> list[Right]:
     """The rights the server says we lack (a review that itself fails counts as granted)."""
+    from concurrent.futures import ThreadPoolExecutor  # only before a create: not when warm
+
     with ThreadPoolExecutor(max_workers=min(8, len(rights))) as pool:
         answers = list(pool.map(lambda r: api.access_review(*r), rights))
     return [right for right, ok in zip(rights, answers, strict=True) if ok is False]

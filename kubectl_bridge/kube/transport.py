@@ -18,7 +18,6 @@ import http.client
 import os
 import socket
 import ssl
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +99,8 @@ def ssl_context(endpoint: Endpoint) -> ssl.SSLContext:
 
 def _load_cert_chain(ctx: ssl.SSLContext, cert: bytes | str, key: bytes | str) -> None:
     """``ssl`` reads certificates only from files: write ``*-data`` to a private temp dir."""
+    import tempfile  # only with a client certificate
+
     with tempfile.TemporaryDirectory(prefix="kubectl-bridge-tls-") as tmp:
         paths = []
         for name, value in (("cert.pem", cert), ("key.pem", key)):
