@@ -11,8 +11,9 @@ with plugin discovery, as an on-call engineer would type it.  Each round:
 3. baseline — ``kubectl exec`` into that same debug pod running ``ip -j link``;
 4. where the warm time goes: ``kubectl exec`` running ``python3 -c pass`` (the
    floor of any Python agent), ``kubectl exec -i`` running our agent alone
-   (bootstrap + cached payload + one request), and on this machine importing
-   the kubernetes client (what the plugin loads before its first request);
+   (bootstrap + cached payload + one request), ``kubectl bridge --help``
+   (the floor of any kubectl plugin in Python: kubectl finds and starts it,
+   Python starts) and on this machine importing what a ``describe`` loads;
 5. ship — the node's payload cache deleted, the pod kept: warm + upload.
 
 Between rounds the debug pod is deleted (not timed).  The stand-in's pods
@@ -145,6 +146,10 @@ def rig(pod_start: float, workdir: str) -> Iterator[Rig]:
             "PATH": f"{plugins}{os.pathsep}{os.environ.get('PATH', '')}",
             "XDG_CACHE_HOME": os.path.join(workdir, "xdg-cache"),
         }
+        # pip writes bytecode at install time (the krew archive on its first
+        # run); a shell with PYTHONDONTWRITEBYTECODE would make the plugin
+        # compile its ~100 modules on every run here, which no user sees.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         nginx = topo.pod("nginx")
         request = Request(
             kind="pod",
@@ -168,9 +173,14 @@ ROWS = (
     "kubectl exec POD -- ip -j link",
     "kubectl exec POD -- python3 -c pass",
     "kubectl exec -i POD -- agent (cached)",
-    "local: import the kubernetes client",
+    "local: import what describe loads",
+    "kubectl bridge --help",
 )
-IMPORT_CLIENT = [sys.executable, "-c", "import kubernetes.client, kubernetes.config"]
+IMPORT_CLIENT = [
+    sys.executable,
+    "-c",
+    "import kubectl_bridge.cli, kubectl_bridge.commands.views, kubectl_bridge.kube.session",
+]
 
 
 def one_round(r: Rig, samples: dict[str, list[float]]) -> None:
@@ -182,6 +192,7 @@ def one_round(r: Rig, samples: dict[str, list[float]]) -> None:
     samples[ROWS[4]].append(r.run(r.exec_argv("python3", "-c", "pass")))
     samples[ROWS[5]].append(r.agent_alone())
     samples[ROWS[6]].append(r.run(IMPORT_CLIENT))
+    samples[ROWS[7]].append(r.run(["kubectl", "bridge", "--help"]))
     r.forget_payload()
     samples[ROWS[1]].append(r.run(DESCRIBE))
 
