@@ -23,6 +23,7 @@ import yaml
 from kubectl_bridge.errors import ClusterError
 from kubectl_bridge.kube import config
 from kubectl_bridge.kube.api import Api, ApiStatusError
+from kubectl_bridge.kube.exec import ExecStream
 
 pytestmark = tlslab.NEEDS_OPENSSL
 
@@ -74,6 +75,26 @@ def test_token_and_ca_data_over_one_kept_alive_connection(
     ]
     assert {s.headers["Authorization"] for s in server.seen} == {"Bearer s3cret"}
     assert len({s.port for s in server.seen}) == 1  # one TLS handshake for the run
+
+
+def test_exec_upgrades_the_kept_alive_connection(
+    tmp_path: Path, pki: Path, server: tlslab.Server
+) -> None:
+    """A warm run pays one TLS handshake: REST calls, then exec on the same connection."""
+    status = json.dumps({"status": "Success"}).encode()
+    server.frames = [bytes([0x82, 4]) + b"\x01hi\n", bytes([0x82, len(status) + 1, 3]) + status,
+                     bytes([0x88, 2, 3, 232])]  # fmt: skip
+    cfg = load(tmp_path, {"server": server.url, "certificate-authority": str(pki / "ca.crt")},
+               {"token": "t"})  # fmt: skip
+    Api(cfg).get_pod("kube-system", "dbg")
+    with ExecStream(cfg, "kube-system", "dbg", "bridge", ["echo", "hi"], timeout=5) as stream:
+        assert stream.protocol == "v5.channel.k8s.io"
+        result = stream.finish()
+    assert (result.exit_code, result.stdout) == (0, b"hi\n")
+    get, upgrade = server.seen
+    assert upgrade.path.startswith("/api/v1/namespaces/kube-system/pods/dbg/exec?command=echo&")
+    assert upgrade.headers["Authorization"] == "Bearer t"
+    assert get.port == upgrade.port  # one connection, one handshake
 
 
 def test_a_connection_the_server_closed_is_retried(

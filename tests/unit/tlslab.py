@@ -10,7 +10,9 @@ certificate's CN, and can close kept-alive connections to test retries.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
 import shutil
 import socket
@@ -25,6 +27,7 @@ from typing import Any
 
 import pytest
 
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 NEEDS_OPENSSL = pytest.mark.skipif(not shutil.which("openssl"), reason="needs openssl")
 
 
@@ -77,6 +80,7 @@ class Server:
     require_client_cert: bool = False
     answer: Callable[[Seen], tuple[int, Any]] = lambda seen: (200, {"kind": "Pod"})
     close_after: int = 0  # close each connection after this many requests (0: never)
+    frames: list[bytes] = field(default_factory=list)  # sent after a websocket upgrade
     seen: list[Seen] = field(default_factory=list)
 
     def __enter__(self) -> Server:
@@ -101,6 +105,9 @@ class Server:
                 seen = Seen(self.command, self.path, dict(self.headers.items()),
                             self.client_address[1], cn, self.rfile.read(size))  # fmt: skip
                 owner.seen.append(seen)
+                if self.headers.get("Upgrade") == "websocket":
+                    self._upgrade()
+                    return
                 status, body = owner.answer(seen)
                 data = json.dumps(body).encode()
                 self.send_response(status)
@@ -111,6 +118,21 @@ class Server:
                     self.close_connection = True  # but say nothing: a silent idle close
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _upgrade(self) -> None:
+                """Accept, send the scripted frames (server frames: unmasked), close."""
+                key = self.headers["Sec-WebSocket-Key"].encode()
+                accept = base64.b64encode(hashlib.sha1(key + WS_GUID).digest()).decode()
+                self.send_response(101)
+                self.send_header("Upgrade", "websocket")
+                self.send_header("Connection", "Upgrade")
+                self.send_header("Sec-WebSocket-Accept", accept)
+                self.send_header("Sec-WebSocket-Protocol", "v5.channel.k8s.io")
+                self.end_headers()
+                for frame in owner.frames:
+                    self.wfile.write(frame)
+                self.wfile.flush()
+                self.close_connection = True
 
             do_GET = do_POST = do_DELETE = _serve  # noqa: N815
 
