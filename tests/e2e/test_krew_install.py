@@ -189,9 +189,7 @@ def test_zipapp_is_pure_python_with_everything_it_imports(built: Any, tmp_path: 
     for needed in ("yaml/__init__.py", "pyroute2/__init__.py", "tabulate/__init__.py"):
         assert needed in names
     assert "@BUILD_ID@" not in main
-    assert sorted(built.dropped) == sorted(
-        n for n in built.dropped if n.startswith("yaml/_yaml.")
-    )
+    assert sorted(built.dropped) == sorted(n for n in built.dropped if n.startswith("yaml/_yaml."))
 
 
 def test_manifest_names_this_archive_and_version(built: Any) -> None:
