@@ -1,7 +1,7 @@
 """Command-line front: kubectl-style flags, and the one exit funnel.
 
 Every verb's work lives in its own module and is imported lazily, so
-``kubectl bridge --help`` and completion never import the kubernetes client.
+``kubectl bridge --help`` and completion never import the API client (kube/).
 This is the only place that turns a ``BridgeError`` into a message and an
 exit status; nothing below it prints errors or calls ``sys.exit``.
 """

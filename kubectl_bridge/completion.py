@@ -11,7 +11,7 @@ Everything comes from ``cli.build_parser()`` (verbs, flags, choices), so the
 completion cannot drift from the real command line.  Pod, node, namespace and
 context names come from ``kubectl`` itself with a short timeout, honouring
 ``--kubeconfig``, ``--context`` and ``-n`` typed so far; any failure just
-means no names.  Never import the kubernetes client here: this runs on every
+means no names.  Never import the API client (kube/) here: this runs on every
 <TAB>.
 """
 

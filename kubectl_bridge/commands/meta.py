@@ -3,7 +3,7 @@
 ``version`` prints the agent payload's hash because that hash names the
 copy cached on every node (``/tmp/kubectl-bridge/<hash>.pyz``): two laptops
 that print the same hash run the same collector.  Neither verb touches the
-cluster or imports the kubernetes client.
+cluster or imports the API client.
 """
 
 from __future__ import annotations
