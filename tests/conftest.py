@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 
 IS_ROOT = os.geteuid() == 0
+#: In CI a skipped test is a failed one: a missing tool (kubectl, openssl,
+#: root) must not turn the real-kernel and real-kubectl tests into a green run
+#: that tested nothing.
+CI = bool(os.environ.get("CI"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -21,6 +25,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "netns" in item.keywords and not IS_ROOT:
             item.add_marker(skip)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if CI and skipped and exitstatus == pytest.ExitCode.OK:
+        reasons = sorted({str(r.longrepr[-1]) for r in skipped if isinstance(r.longrepr, tuple)})
+        reporter.write_line(
+            f"CI: {len(skipped)} test(s) skipped, which CI counts as failed: {reasons}"
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

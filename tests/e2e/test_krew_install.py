@@ -37,7 +37,7 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEEL_CACHE = Path(tempfile.gettempdir()) / "kubectl-bridge-test-wheels"
-KUBECTL = "/usr/bin/kubectl"
+KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"  # any kubectl: the plugin is found by PATH
 SYSTEM_PATH = "/usr/bin:/bin"
 ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
@@ -208,7 +208,7 @@ def _venv_free(env: dict[str, str]) -> str:
     return python
 
 
-@pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="needs /usr/bin/kubectl")
+@pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="needs kubectl")
 def test_kubectl_runs_the_installed_plugin(installed: dict[str, Any], source: Path) -> None:
     env = installed["env"]
     python = _venv_free(env)
@@ -227,7 +227,7 @@ def test_kubectl_runs_the_installed_plugin(installed: dict[str, Any], source: Pa
         assert lines[1] == f"agent payload sha256:{source_payload_hash(source)}"
 
 
-@pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="needs /usr/bin/kubectl")
+@pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="needs kubectl")
 def test_kubectl_plugin_list_shows_it_without_warnings(installed: dict[str, Any]) -> None:
     done = run([KUBECTL, "plugin", "list"], installed["env"])
     bin_path = str(installed["root"] / "bin" / "kubectl-bridge")
@@ -238,7 +238,7 @@ def test_kubectl_plugin_list_shows_it_without_warnings(installed: dict[str, Any]
     assert not (after and after[0].lstrip().startswith("- warning")), after[0]
 
 
-@pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="needs /usr/bin/kubectl")
+@pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="needs kubectl")
 def test_completion_through_kubectl_with_the_linked_helper(installed: dict[str, Any]) -> None:
     root, store, env = installed["root"], installed["store"], installed["env"]
     (root / "bin" / "kubectl_complete-bridge").symlink_to(store / "kubectl_complete-bridge")

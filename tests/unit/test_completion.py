@@ -22,6 +22,7 @@ from kubectl_bridge.completion import DEFAULT, NO_FILE, complete
 
 VENV_BIN = Path(sys.executable).parent
 COMPLETER = VENV_BIN / "kubectl_complete-bridge"
+KUBECTL = shutil.which("kubectl")
 
 
 class FakeKubectl:
@@ -250,7 +251,7 @@ def _dead_cluster_env(tmp_path: Path) -> dict[str, str]:
     return {"PATH": f"{VENV_BIN}:/usr/bin:/bin", "KUBECONFIG": str(config), "HOME": str(tmp_path)}
 
 
-@pytest.mark.skipif(not shutil.which("kubectl", path="/usr/bin"), reason="needs /usr/bin/kubectl")
+@pytest.mark.skipif(not KUBECTL, reason="needs kubectl")
 def test_real_kubectl_against_a_dead_cluster_is_fast_and_quiet(tmp_path: Path) -> None:
     started = time.monotonic()
     done = subprocess.run(
@@ -266,7 +267,7 @@ def test_real_kubectl_against_a_dead_cluster_is_fast_and_quiet(tmp_path: Path) -
     assert time.monotonic() - started < completion.KUBECTL_TIMEOUT + 4
 
 
-@pytest.mark.skipif(not shutil.which("kubectl", path="/usr/bin"), reason="needs /usr/bin/kubectl")
+@pytest.mark.skipif(not KUBECTL, reason="needs kubectl")
 def test_kubectl_itself_calls_our_completer(tmp_path: Path) -> None:
     bin_dir = tmp_path / "plugins"
     bin_dir.mkdir()
@@ -275,7 +276,7 @@ def test_kubectl_itself_calls_our_completer(tmp_path: Path) -> None:
     env = _dead_cluster_env(tmp_path)
     env["PATH"] = f"{bin_dir}:/usr/bin:/bin"
     done = subprocess.run(
-        ["/usr/bin/kubectl", "__complete", "bridge", "describe", "--output=y"],
+        [str(KUBECTL), "__complete", "bridge", "describe", "--output=y"],
         env=env,
         capture_output=True,
         text=True,
@@ -285,7 +286,7 @@ def test_kubectl_itself_calls_our_completer(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-2:] == ["--output=yaml", ":4"]
     done = subprocess.run(
-        ["/usr/bin/kubectl", "__complete", "bridge", "de"],
+        [str(KUBECTL), "__complete", "bridge", "de"],
         env=env,
         capture_output=True,
         text=True,
