@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, NoReturn
@@ -70,8 +71,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"error: {message}; see '{self.prog} -h'\n")
 
 
-def _common_flags() -> _Parser:
-    """Flags every verb accepts: kubectl passes none of its own to a plugin."""
+def _output_flags() -> _Parser:
+    """Flags every verb accepts."""
+    common = _Parser(add_help=False)
+    o = common.add_argument_group("output")
+    o.add_argument("--debug", action="store_true", help="show tracebacks and protocol details")
+    o.add_argument("--no-color", action="store_true", help="no colour (NO_COLOR is respected too)")
+    return common
+
+
+def _cluster_flags() -> _Parser:
+    """The cluster flags of kubectl, which it passes none of to a plugin."""
     common = _Parser(add_help=False)
     g = common.add_argument_group("cluster")
     g.add_argument("--kubeconfig", help="path to the kubeconfig file")
@@ -80,10 +90,34 @@ def _common_flags() -> _Parser:
     g.add_argument(
         "--request-timeout", default=None, help="per-request timeout, e.g. 10s, 1m (default 30s)"
     )
-    o = common.add_argument_group("output")
-    o.add_argument("--debug", action="store_true", help="show tracebacks and protocol details")
-    o.add_argument("--no-color", action="store_true", help="no colour (NO_COLOR is respected too)")
     return common
+
+
+#: Flags a user may put before the verb, as in ``kubectl bridge -n web describe pod x``
+#: (kubectl itself refuses flags before a plugin's name, so they land here), and
+#: whether each takes a value.
+LEADING_FLAGS = {
+    "--kubeconfig": True,
+    "--context": True,
+    "-n": True,
+    "--namespace": True,
+    "--request-timeout": True,
+    "--debug": False,
+    "--no-color": False,
+}
+
+
+def hoist_leading_flags(argv: Sequence[str]) -> list[str]:
+    """Move global flags written before the verb to just after it."""
+    words, moved = list(argv), []
+    while words and words[0].split("=", 1)[0] in LEADING_FLAGS:
+        flag = words.pop(0)
+        moved.append(flag)
+        if LEADING_FLAGS[flag.split("=", 1)[0]] and "=" not in flag and words:
+            moved.append(words.pop(0))
+    if not moved or not words:
+        return moved + words
+    return [words[0], *moved, *words[1:]]
 
 
 def _target_flags(parser: argparse.ArgumentParser) -> None:
@@ -119,12 +153,15 @@ def _target_flags(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; built without importing any verb's module."""
-    common = _common_flags()
+    output, cluster = _output_flags(), _cluster_flags()
     parser = _Parser(
         prog=PROG,
-        description="Show a pod's whole network path: eth0@ifN → host veth → bridge → "
-        "route → uplink, with the MAC table, ARP, counters, routes, capture points and "
-        "what looks wrong.",
+        description=textwrap.fill(
+            "Show a pod's whole network path: eth0@ifN → host veth → bridge → "
+            "route → uplink, with the MAC table, ARP, counters, routes, capture points and "
+            "what looks wrong.",
+            width=79,
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=TARGET_HELP + "\nexamples:\n  kubectl bridge describe pod nginx\n"
         "  kubectl bridge macs pod/nginx -n web\n  sudo kubectl bridge describe host\n"
@@ -133,12 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kubectl-bridge {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
 
-    def verb(name: str, help_text: str, examples: str, **kw: Any) -> argparse.ArgumentParser:
+    def verb(
+        name: str, help_text: str, examples: str, *, local: bool = False, **kw: Any
+    ) -> argparse.ArgumentParser:
         return verbs.add_parser(
             name,
             help=help_text,
             description=help_text,
-            parents=[common],
+            parents=[output] if local else [cluster, output],
             formatter_class=argparse.RawDescriptionHelpFormatter,
             epilog="examples:\n" + examples,
             **kw,
@@ -178,23 +217,36 @@ def build_parser() -> argparse.ArgumentParser:
         "sandbox",
         "the seed's lab on this machine: namespaces + a stand-in API server (root)",
         "  sudo kubectl bridge sandbox up --pods 3\n  sudo kubectl bridge sandbox down",
+        local=True,
     )
     p.add_argument("action", choices=("up", "down", "status"))
     p.add_argument("--pods", type=int, default=2, help="how many pods (default 2)")
-    p.add_argument("--cni", choices=("bridge", "routed"), default="bridge")
+    p.add_argument(
+        "--cni",
+        choices=("bridge", "routed"),
+        default="bridge",
+        help="bridge: docker0 as in the seed (default); routed: Calico-style veths, no bridge",
+    )
 
     p = verb(
         "demo",
         "walk through the seed's manual procedure on the sandbox, step by step (root)",
         "  sudo kubectl bridge demo\n  sudo kubectl bridge demo --keep",
+        local=True,
     )
     p.add_argument("--keep", action="store_true", help="leave the sandbox up afterwards")
 
-    verb("version", "the plugin version and the agent payload hash", "  kubectl bridge version")
+    verb(
+        "version",
+        "the plugin version and the agent payload hash",
+        "  kubectl bridge version",
+        local=True,
+    )
     p = verb(
         "completion",
         "print a shell completion script",
         "  source <(kubectl bridge completion bash)",
+        local=True,
     )
     p.add_argument("shell", choices=("bash", "zsh", "fish"))
     return parser
@@ -234,7 +286,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     parser = build_parser()
     try:
         with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):
-            args = parser.parse_args(argv)
+            args = parser.parse_args(hoist_leading_flags(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # argparse has printed usage or help already
         return EXIT_USAGE if exc.code else EXIT_OK
     if not args.verb:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kubectl_bridge.cli import Environment, main
+from kubectl_bridge.cli import Environment, hoist_leading_flags, main
 from kubectl_bridge.errors import SnapshotError, UsageError
 from kubectl_bridge.model import AgentInfo, NetnsView, Snapshot, Target, dump
 from kubectl_bridge.targets import TargetSpec, local_request, parse_target, read_snapshot_file
@@ -115,3 +115,29 @@ def test_local_requests_carry_the_node_namespace() -> None:
     for spec in (TargetSpec("pid", "7"), TargetSpec("netns", "blue"), TargetSpec("host")):
         assert local_request(spec, host_netns="/run/netns/node").host_netns == "/run/netns/node"
     assert local_request(TargetSpec("host")).host_netns is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["-n", "web", "describe", "pod", "x"], ["describe", "-n", "web", "pod", "x"]),
+        (["--context=c", "--debug", "macs", "host"], ["macs", "--context=c", "--debug", "host"]),
+        (["describe", "-n", "web", "pod", "x"], ["describe", "-n", "web", "pod", "x"]),
+        (["--version"], ["--version"]),
+        (["-n", "web"], ["-n", "web"]),
+    ],
+)
+def test_flags_before_the_verb_are_moved_after_it(argv: list[str], expected: list[str]) -> None:
+    assert hoist_leading_flags(argv) == expected
+
+
+def test_flags_before_the_verb_reach_the_verb() -> None:
+    status, _, err = run_cli("--kubeconfig", "/nonexistent", "describe", "pod", "x")
+    assert status == 1
+    assert err.startswith("error: kubeconfig /nonexistent does not exist")
+
+
+def test_local_verbs_do_not_offer_cluster_flags() -> None:
+    status, _, err = run_cli("sandbox", "status", "-n", "web")
+    assert status == 2
+    assert "unrecognized arguments: -n web" in err
