@@ -41,9 +41,9 @@ How it works: it starts (or reuses) a debug pod on the pod's node from a
 stock python image, with hostNetwork and hostPID and the capabilities
 SYS_ADMIN and SYS_PTRACE (to enter the pod's network namespace) and
 NET_ADMIN (to read the nftables NAT rules), and streams a small netlink
-collector into it over exec.  Nothing is
-installed on the node; the API server ends the pod after its TTL (15m)
-and `kubectl bridge cleanup` deletes what is left.
+collector into it over exec.  Nothing is installed on the node; the API
+server ends the pod after its TTL (15m) and `kubectl bridge cleanup`
+deletes what is left.
 
 What it needs on the cluster:
 - RBAC: get/list pods and nodes for the target; create, get, list,
