@@ -116,8 +116,8 @@ def _note(view: View, hop: Hop, pod_ip: str | None) -> str:
     answer = masquerade(view.snapshot.host, pod_ip, hop.name)
     if answer.state == "yes" and answer.decision is not None:
         return (
-            f"leaving the node; the source {pod_ip} is rewritten to the node address {node} "
-            f"({where(answer.decision)}): add the remote end to the filter (e.g. and icmp)"
+            f"leaving the node as {node}: masquerade rewrites the source {pod_ip} "
+            f"({where(answer.decision)}); narrow to one peer with 'and host PEER_IP'"
         )
     if answer.state == "no":
         return f"leaving the node with the pod's own address {pod_ip} (no masquerade rule)"
