@@ -56,7 +56,7 @@ def test_the_seed_masquerade_rule_is_found_and_really_applies(seed: Topology) ->
         row["masquerade"] == "yes (iptables nat POSTROUTING: -s 172.17.0.0/16 -o eth0 MASQUERADE)"
     )
     (uplink,) = [p for p in capture_points(view) if p["hop"] == "uplink"]
-    assert "172.17.0.2 is rewritten to the node address 192.168.0.10" in uplink["note"]
+    assert "as 192.168.0.10: masquerade rewrites the source 172.17.0.2" in uplink["note"]
     assert seed.ping("nginx", "192.168.0.1"), "the router answers only masqueraded pings"
 
 

@@ -145,7 +145,8 @@ def test_seed_network_row_and_uplink_note_with_docker_masquerade() -> None:
         "yes (iptables nat POSTROUTING: -s 172.17.0.0/16 ! -o docker0 MASQUERADE)"
     )
     uplink = [p for p in capture_points(view) if p["hop"] == "uplink"]
-    assert "is rewritten to the node address 192.168.0.10" in uplink[0]["note"]
+    assert "leaving the node as 192.168.0.10: masquerade rewrites the source" in uplink[0]["note"]
+    assert uplink[0]["command"] == "tcpdump -i eth0 -n host 192.168.0.10"
     assert not [f for f in view.findings if f.code == "no-masquerade"]
 
 
