@@ -346,6 +346,9 @@ class AgentInfo:
     collected_at: float = 0.0  # unix time
     duration_ms: float = 0.0
     scope: str = "pod"  # "pod": targeted queries; "node": full dumps
+    #: "process": an agent process started for this request (or in-process
+    #: for local targets); "server": the debug pod's long-lived agent server.
+    served_by: str = "process"
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,16 @@ wants it; we then send the length-prefixed payload, then the
 length-prefixed request, and read the agent's one JSON document.  A warm
 run therefore costs one exec and a few hundred bytes.  A connection that
 drops without an exit status is retried once, then reported.
+
+With ``server_idle`` > 0 the first run in a pod also leaves an agent server
+there (``agent/server.py``) and later runs are answered by it, skipping the
+agent's own start-up; it exits after that many idle seconds.  ``--rm`` runs
+pass 0: their pod is deleted right after.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass
 
@@ -22,6 +28,24 @@ from .debugpod import CONTAINER
 from .exec import ExecDroppedError, ExecResult, ExecStream
 
 DEFAULT_EXEC_TIMEOUT = 60.0
+#: Seconds the debug pod's agent server waits for the next request.
+DEFAULT_SERVER_IDLE = 600.0
+#: Overrides it (seconds; 0: never start a server).
+SERVER_IDLE_ENV = "KUBECTL_BRIDGE_AGENT_IDLE"
+
+
+def server_idle(*, remove: bool) -> float:
+    """How long the agent server this run may start should wait for the next one.
+
+    0 when the debug pod is deleted after this run (``--rm``).
+    """
+    if remove:
+        return 0.0
+    text = os.environ.get(SERVER_IDLE_ENV, "")
+    try:
+        return max(float(text), 0.0) if text else DEFAULT_SERVER_IDLE
+    except ValueError:
+        return DEFAULT_SERVER_IDLE
 
 
 @dataclass
@@ -41,14 +65,18 @@ def run_agent(
     request: Request,
     *,
     timeout: float = DEFAULT_EXEC_TIMEOUT,
+    server_idle: float = 0.0,
 ) -> tuple[Snapshot, AgentRun]:
     """The agent's snapshot for ``request``, collected in debug pod ``namespace/pod``."""
     payload = ship.build_payload()
+    command = ship.bootstrap_command(payload.sha256, server_idle)
     wire = encode_request(request)
     last: ExecDroppedError | None = None
     for attempt in (1, 2):
         try:
-            result, uploaded, protocol = _once(cfg, (namespace, pod), payload, wire, timeout)
+            result, uploaded, protocol = _once(
+                cfg, (namespace, pod), command, payload, wire=wire, timeout=timeout
+            )
         except ExecDroppedError as exc:
             last = exc
             continue
@@ -64,11 +92,12 @@ def run_agent(
 def _once(
     cfg: ClusterConfig,
     where: tuple[str, str],
+    command: list[str],
     payload: ship.Payload,
+    *,
     wire: bytes,
     timeout: float,
 ) -> tuple[ExecResult, bool, str]:
-    command = ship.bootstrap_command(payload.sha256)
     namespace, pod = where
     with ExecStream(cfg, namespace, pod, CONTAINER, command, timeout=timeout) as stream:
         marker = stream.read_stdout(1)

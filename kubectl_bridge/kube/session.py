@@ -20,7 +20,7 @@ from ..model import PeerNetns, Request, Snapshot
 from ..targets import TargetSpec
 from . import config
 from . import debugpod as dp
-from .agentrun import DEFAULT_EXEC_TIMEOUT, run_agent
+from .agentrun import DEFAULT_EXEC_TIMEOUT, run_agent, server_idle
 from .api import Api, ApiStatusError
 from .lifecycle import DebugPods
 from .preflight import preflight
@@ -56,6 +56,7 @@ def collect_cluster(args: argparse.Namespace, spec: TargetSpec) -> list[Snapshot
             sys.stdout.write("---\n" + dp.manifest_yaml(pods.manifest(node, plan.describe)))
         return []
     timeout = cfg.request_timeout or DEFAULT_EXEC_TIMEOUT
+    idle = server_idle(remove=options.remove)
     snapshots: list[Snapshot] = []
     ok = False
     try:
@@ -68,12 +69,18 @@ def collect_cluster(args: argparse.Namespace, spec: TargetSpec) -> list[Snapshot
                     debug_pod,
                     Request(kind="host", scope="node"),
                     timeout=timeout,
+                    server_idle=idle,
                 )
                 snapshots.append(_label_node(api, snap, node))
                 continue
             for rp in resolved:
                 snap, _ = run_agent(
-                    cfg, options.namespace, debug_pod, pod_request(rp), timeout=timeout
+                    cfg,
+                    options.namespace,
+                    debug_pod,
+                    pod_request(rp),
+                    timeout=timeout,
+                    server_idle=idle,
                 )
                 snapshots.append(_label_pod(snap, rp))
         ok = True

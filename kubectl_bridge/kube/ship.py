@@ -42,35 +42,75 @@ _SKIP_DIRS = frozenset({"__pycache__", "tests", "test"})
 #: Bumped when the zip layout changes, so a stale local cache is not reused.
 FORMAT = "kubectl-bridge-payload-1"
 
-#: Runs on the node as ``python3 -c BOOTSTRAP HASH``.  It answers one byte on
-#: stdout: ``K`` (payload cached) or ``P`` (send it: 8-byte big-endian
+#: Runs on the node as ``python3 -c BOOTSTRAP HASH [IDLE]``.  It answers one
+#: byte on stdout: ``K`` (payload cached) or ``P`` (send it: 8-byte big-endian
 #: length + bytes), checks the hash, unpacks it into ``<cache>/<hash>/``
 #: (atomically: a rename; a concurrent run that loses the race just uses the
-#: winner's copy), then runs the agent in-process with the same stdin, where
-#: the length-prefixed request follows.  Unpacked rather than imported from
-#: the zip so Python caches bytecode next to it: a warm run skips compiling
-#: pyroute2 (about 0.25 s), even where PYTHONDONTWRITEBYTECODE is set.  It
-#: reads with ``os.read`` so no byte meant for the agent is buffered away.
-#: A warm run imports only ``os`` and ``sys`` here (``hashlib`` and ``runpy``
-#: cost ~12 ms of every start): the hash is checked only on upload, and the
-#: agent's ``main`` is called directly.
+#: winner's copy).  Unpacked rather than imported from the zip so Python
+#: caches bytecode next to it: a warm run skips compiling pyroute2 (about
+#: 0.25 s), even where PYTHONDONTWRITEBYTECODE is set.  It reads with
+#: ``os.read`` so no byte meant for the agent is buffered away.
+#:
+#: With the payload cached it is first a tiny client (``os``, ``sys`` and
+#: ``_socket`` only): if the pod's agent server (``agent/server.py``) answers
+#: on ``<cache>/<hash>.srv/sock``, the length-prefixed request goes there and
+#: the answer (status byte, 8-byte length, document) comes back to stdout.
+#: If no server answers — no socket, a stale one, a refusal, a hang-up
+#: before the first byte — the agent runs in-process as before, with the
+#: request already read, and then starts a server that exits after IDLE
+#: seconds without a request (``0``, the default: none, as for ``--rm``).
+#: Uploading imports ``hashlib`` and friends; a warm run never does.
 BOOTSTRAP = """\
 import os,sys
 h=sys.argv[1];d=os.environ.get("KUBECTL_BRIDGE_CACHE","/tmp/kubectl-bridge")
-p=os.path.join(d,h)
+p=os.path.join(d,h);s=p+".srv";q=b""
 def rd(n):
     b=bytearray()
     while len(b)<n:
         c=os.read(0,min(n-len(b),1<<20))
-        if not c:
-            sys.stderr.write("kubectl-bridge bootstrap: stdin closed early\\n");sys.exit(3)
+        if not c:break
         b+=c
     return bytes(b)
+def need(n):
+    b=rd(n)
+    if len(b)<n:
+        sys.stderr.write("kubectl-bridge bootstrap: stdin closed early\\n");sys.exit(3)
+    return b
+def ask():
+    global q
+    import _socket as S
+    try:
+        t=os.lstat(s)
+        if t.st_uid!=os.geteuid() or t.st_mode&0o40077!=0o40000:return
+        c=S.socket(S.AF_UNIX,S.SOCK_STREAM);o=os.getcwd();os.chdir(s)
+        try:c.connect("sock")
+        finally:os.chdir(o)
+    except OSError:return
+    q=rd(8)
+    if len(q)<8 or int.from_bytes(q,"big")>1<<20:return
+    q+=rd(int.from_bytes(q,"big"));b=b""
+    try:
+        c.sendall(q)
+        while len(b)<9:
+            x=c.recv(9-len(b))
+            if not x:break
+            b+=x
+    except OSError:pass
+    if len(b)<9:return
+    n=int.from_bytes(b[1:],"big")
+    while n>0:
+        try:x=c.recv(min(n,1<<16))
+        except OSError:x=b""
+        if not x:
+            sys.stderr.write("kubectl-bridge: the agent server ended early\\n");sys.exit(5)
+        n-=len(x)
+        while x:x=x[os.write(1,x):]
+    sys.exit(b[0])
 if os.path.isdir(p):
-    os.write(1,b"K")
+    os.write(1,b"K");ask()
 else:
     os.write(1,b"P")
-    data=rd(int.from_bytes(rd(8),"big"))
+    data=need(int.from_bytes(need(8),"big"))
     import hashlib,io,shutil,zipfile
     if hashlib.sha256(data).hexdigest()!=h:
         sys.stderr.write("kubectl-bridge bootstrap: payload hash mismatch\\n");sys.exit(4)
@@ -80,9 +120,10 @@ else:
         os.rename(t,p)
     except OSError:
         shutil.rmtree(t,ignore_errors=True)
+i=float(sys.argv[2]) if len(sys.argv)>2 else 0.0
 sys.path.insert(0,p);sys.argv=[p];sys.dont_write_bytecode=False
-from kubectl_bridge.agent.__main__ import main
-sys.exit(main())
+from kubectl_bridge.agent.server import run_once
+sys.exit(run_once(p,s,q,i))
 """
 
 #: The bootstrap's one-byte answers.
@@ -98,9 +139,16 @@ class Payload:
     sha256: str
 
 
-def bootstrap_command(digest: str) -> list[str]:
-    """The exec command line that runs the agent from the payload ``digest``."""
-    return ["python3", "-c", BOOTSTRAP, digest]
+def bootstrap_command(digest: str, server_idle: float = 0.0) -> list[str]:
+    """The exec command line that runs the agent from the payload ``digest``.
+
+    ``server_idle`` > 0: if no agent server answers in the pod, start one
+    that exits after that many idle seconds (see ``agent/server.py``).
+    """
+    command = ["python3", "-c", BOOTSTRAP, digest]
+    if server_idle > 0:
+        command.append(f"{server_idle:g}")
+    return command
 
 
 def _walk(node: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:

@@ -94,6 +94,8 @@ def header(view: View) -> str:
         what = f"{first} on node {snap.node_name}"
     how = f"found by {target.found_by}" + (f", pid {target.pid}" if target.pid else "")
     took = f", collected in {snap.agent.duration_ms:.0f} ms" if snap.agent.duration_ms else ""
+    if snap.agent.served_by == "server":  # the debug pod's long-lived agent answered
+        took += " by the agent server"
     return f"{what} ({how}{took})"
 
 

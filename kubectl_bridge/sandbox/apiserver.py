@@ -121,6 +121,7 @@ def make_app(state_path: str) -> Any:
     """The aiohttp application for a state file."""
     from aiohttp import web
 
+    from . import podprocs
     from .apiserver_routes import CHANGED, STATE, add_routes, auth
     from .apiserver_state import State
 
@@ -135,6 +136,8 @@ def make_app(state_path: str) -> Any:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        # what exec left running in any pod (the agent server) stops with us
+        podprocs.kill_all(app[STATE].cache_root)
 
     app.cleanup_ctx.append(start_ticker)
     return app
@@ -200,6 +203,7 @@ class StandIn(Caller):
     log_path: str
 
     ca_file: str | None = None
+    cache_root: str = ""  # where its debug pods' processes are found (``podprocs``)
 
     def state(self) -> dict[str, Any]:
         """``GET /_standin/state``."""
@@ -219,6 +223,10 @@ class StandIn(Caller):
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        if self.cache_root:  # the server stops them itself unless it had to be killed
+            from . import podprocs
+
+            podprocs.kill_all(self.cache_root)
 
 
 def start_background(
@@ -241,7 +249,8 @@ def start_background(
         proc.wait(timeout=5)
         raise RuntimeError(f"stand-in API server did not start:\n{launch.log_tail(2000)}")
     url, ca_file = launch.endpoint()
-    return StandIn(proc, url, str(state.get("token", "")), kubeconfig, launch.log, ca_file)
+    token, cache_root = str(state.get("token", "")), str(state.get("cache_root", ""))
+    return StandIn(proc, url, token, kubeconfig, launch.log, ca_file, cache_root)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ message is one channel byte and data — 0 stdin, 1 stdout, 2 stderr, 3 the
 final ``metav1.Status`` (exit code), 255 (v5 only) "close this stream".
 The command runs for real on this machine: a debug pod's command inside its
 node's network namespace (``ip netns exec``), a workload pod's inside the
-pod's namespace.  So the agent reads the real kernel; only the control plane
+pod's namespace, and in the pod's cgroup (``podprocs``), so that what it
+leaves running dies with the pod.  So the agent reads the real kernel; only the control plane
 is stood in.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from . import podprocs
 from .apiserver_state import State
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
@@ -99,6 +101,8 @@ async def serve_exec(
             stderr=asyncio.subprocess.PIPE,
             env=env,
             start_new_session=True,
+            # the pod's cgroup: what the command leaves behind dies with the pod
+            preexec_fn=podprocs.joiner(state.cache_root, pod["metadata"]["uid"]),
         )
     except OSError as exc:
         await _send(ws, STDERR, f"{exc}\n".encode())

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from . import apiserver_objects as obj
 from . import apiserver_resources as res
+from . import podprocs
 from .apiserver_exec import serve_exec
 from .apiserver_select import SelectorError, fields_match, labels_match
 from .apiserver_state import USER, Faults, State
@@ -164,6 +165,10 @@ async def delete_pod(request: web.Request) -> web.Response:
     _rbac(state, "delete", "pods", ns, name)
     _pod_or_404(state, ns, name)
     pod = state.delete_pod(ns, name)
+    if pod is not None:  # what exec left running in it dies with it, as on a node
+        uid = pod["metadata"]["uid"]
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, podprocs.kill_pod, state.cache_root, uid)
     await _notify(request.app)
     return _json(pod or {})
 

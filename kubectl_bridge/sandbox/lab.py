@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import labserver, netops
+from . import labserver, netops, podprocs
 from .labserver import SandboxError
 from .labspec import NODE, check_args, node_spec, pod_specs
 from .specs import PodSpec
@@ -215,6 +215,9 @@ def down(paths: Paths) -> list[str]:
     server = record.get("server") or {}
     if server.get("pid") and labserver.stop_process(int(server["pid"]), server.get("start")):
         removed.append(f"API server (pid {server['pid']})")
+    # a killed server could not stop what exec left running in its debug pods
+    if killed := podprocs.kill_all(os.path.join(paths.server_dir, "cache")):
+        removed.append(f"{killed} processes the debug pods left running")
     if os.path.exists(paths.topology):
         names = [str(n) for n in _recorded(paths.topology, "netns")]
         netops.teardown_from_state(paths.topology)
