@@ -10,6 +10,9 @@ one pod (target 1)
   * the agent as the debug pod runs it: ``python3 -c BOOTSTRAP HASH`` with
     the payload already cached (the node's ``/usr/bin/python3``, the zip
     built from this tree and unpacked once), request on stdin, by container id;
+  * the same request answered by the agent server a debug pod keeps after
+    its first run (``agent/server.py``): the bootstrap is then only a client
+    that hands the request over a UNIX socket;
   * the usual way: ``nsenter -t PID -n ip -j addr/route/neigh`` into the pod,
     and on the node ``ip -j link/addr/neigh/route/rule``, ``bridge -j fdb``,
     ``bridge -j link``, two ``ip route get`` and one ``sysctl`` read of the
@@ -39,8 +42,10 @@ import contextlib
 import json
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +54,7 @@ if __package__ in (None, ""):
 
 import benchlib
 
+from kubectl_bridge.agent import server as agent_server
 from kubectl_bridge.agent.collect import collect
 from kubectl_bridge.agent.protocol import encode_request
 from kubectl_bridge.kube import ship
@@ -132,10 +138,11 @@ def run_all(commands: list[list[str]]) -> None:
 class ShippedAgent:
     """The agent exactly as a warm debug pod starts it: bootstrap, cached payload."""
 
-    def __init__(self, workdir: str) -> None:
+    def __init__(self, workdir: str, cache: str = "node-cache") -> None:
         payload = ship.build_payload()
         self.argv = [NODE_PYTHON, *ship.bootstrap_command(payload.sha256)[1:]]
-        self.env = {"PATH": "/usr/bin:/bin", "KUBECTL_BRIDGE_CACHE": f"{workdir}/node-cache"}
+        self.cache = f"{workdir}/{cache}"
+        self.env = {"PATH": "/usr/bin:/bin", "KUBECTL_BRIDGE_CACHE": self.cache}
         first = struct.pack(">Q", len(payload.data)) + payload.data
         probe = encode_request(Request(kind="host", scope="pod"))
         if not benchlib.run(self.argv, first + probe, env=self.env).startswith(b"P{"):
@@ -147,6 +154,31 @@ class ShippedAgent:
         if not out.startswith(b"K{"):
             raise RuntimeError(f"the shipped agent answered {out[:80]!r}")
         return out
+
+
+class ServedAgent(ShippedAgent):
+    """The bootstrap as a warm debug pod's later runs use it: an agent server answers.
+
+    The server is started here (as the first run would) on a cache of its
+    own, and stopped by ``stack`` whatever happens.
+    """
+
+    def __init__(self, workdir: str, stack: contextlib.ExitStack) -> None:
+        super().__init__(workdir, "served-cache")
+        payload_dir = f"{self.cache}/{ship.build_payload().sha256}"
+        argv = [NODE_PYTHON, "-I", "-c", agent_server.SERVE, payload_dir, f"{payload_dir}.srv"]
+        proc = subprocess.Popen([*argv, "600"], env=self.env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        stack.callback(proc.wait, 10)
+        stack.callback(proc.kill)
+        deadline = time.monotonic() + 15
+        while not Path(f"{payload_dir}.srv/sock").exists():
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("the agent server did not start")
+            time.sleep(0.02)
+        probe = self(Request(kind="host", scope="pod"))
+        if json.loads(probe[1:])["agent"]["served_by"] != "server":
+            raise RuntimeError("the agent server did not answer")
 
 
 def pod_requests(topo: topology.Topology, pod: topology.PodHandle) -> dict[str, Request]:
@@ -180,7 +212,9 @@ def check_node(snap: Snapshot, topo: topology.Topology) -> None:
         raise RuntimeError(f"node view did not map {len(missing)} pods, e.g. {missing[:3]}")
 
 
-def pod_variants(topo: topology.Topology, agent: ShippedAgent) -> dict[str, benchlib.Variant]:
+def pod_variants(
+    topo: topology.Topology, agent: ShippedAgent, served: ShippedAgent
+) -> dict[str, benchlib.Variant]:
     """Target 1's contenders on one node (checked once before they are timed)."""
     pod = topo.pod("nginx")
     reqs = pod_requests(topo, pod)
@@ -191,11 +225,14 @@ def pod_variants(topo: topology.Topology, agent: ShippedAgent) -> dict[str, benc
         "collect() by pid": lambda: collect(reqs["pid"]),
         "collect() by container id": lambda: collect(reqs["cid"]),
         AGENT_POD: lambda: agent(reqs["cid"]),
+        SERVED_POD: lambda: served(reqs["cid"]),
         BASE_POD: lambda: run_all(base),
     }
 
 
-def node_variants(topo: topology.Topology, agent: ShippedAgent) -> dict[str, benchlib.Variant]:
+def node_variants(
+    topo: topology.Topology, agent: ShippedAgent, served: ShippedAgent
+) -> dict[str, benchlib.Variant]:
     """Target 2's contenders on one node."""
     req = Request(kind="host", scope="node", host_netns=topo.node_netns)
     check_node(collect(req), topo)
@@ -203,6 +240,7 @@ def node_variants(topo: topology.Topology, agent: ShippedAgent) -> dict[str, ben
     return {
         "collect() scope node": lambda: collect(req),
         AGENT_NODE: lambda: agent(req),
+        SERVED_NODE: lambda: served(req),
         BASE_NODE: lambda: run_all(base),
     }
 
@@ -224,9 +262,9 @@ def measure_sizes(sizes: list[int], repeat: int, workdir: str) -> list[SizeResul
             stack.callback(topo.teardown)
             topos[n] = topo
         print("… timing", file=sys.stderr, flush=True)
-        agent = ShippedAgent(workdir)
-        pod = {(n, k): v for n, t in topos.items() for k, v in pod_variants(t, agent).items()}
-        node = {(n, k): v for n, t in topos.items() for k, v in node_variants(t, agent).items()}
+        agents = (ShippedAgent(workdir), ServedAgent(workdir, stack))
+        pod = {(n, k): v for n, t in topos.items() for k, v in pod_variants(t, *agents).items()}
+        node = {(n, k): v for n, t in topos.items() for k, v in node_variants(t, *agents).items()}
         pod_times = benchlib.measure(pod, repeat)
         node_times = benchlib.measure(node, max(3, repeat // 3))
     return [
@@ -241,6 +279,8 @@ def measure_sizes(sizes: list[int], repeat: int, workdir: str) -> list[SizeResul
 
 AGENT_POD = "agent as shipped, by container id"
 AGENT_NODE = "agent as shipped, scope node"
+SERVED_POD = "agent server's client, by container id"
+SERVED_NODE = "agent server's client, scope node"
 BASE_POD = "usual way (13 commands)"
 BASE_NODE = "usual way (dumps + ip addr per pod)"
 

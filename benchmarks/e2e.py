@@ -7,7 +7,11 @@ with plugin discovery, as an on-call engineer would type it.  Each round:
 1. cold — no debug pod: ``kubectl bridge describe pod nginx`` creates one,
    waits for it, ships the agent payload, runs it;
 2. warm — the same command again: the pod is reused, the payload cached
-   on the node, one exec;
+   on the node, one exec answered by the agent server the first run left
+   in the pod (we wait, untimed, until it listens: a user types the next
+   command seconds later); then once more with that server's directory
+   removed, so the bootstrap runs the agent as a process, as before the
+   server existed (and starts a new server);
 3. baseline — ``kubectl exec`` into that same debug pod running ``ip -j link``;
 4. where the warm time goes: ``kubectl exec`` running ``python3 -c pass`` (the
    floor of any Python agent), ``kubectl exec -i`` running our agent alone
@@ -110,6 +114,25 @@ class Rig:
             benchlib.run(argv, env=self.env)
             shutil.rmtree(os.path.join(self.cache_root, uid), ignore_errors=True)
 
+    def server_dirs(self) -> list[Path]:
+        """The agent server directories of the current debug pod."""
+        return [
+            p for _n, uid in self.debug_pods() for p in Path(self.cache_root, uid).glob("*.srv")
+        ]
+
+    def wait_for_server(self, timeout: float = 10.0) -> None:
+        """Until the agent server the last run started listens (not timed)."""
+        deadline = time.monotonic() + timeout
+        while not any((d / "sock").exists() for d in self.server_dirs()):
+            if time.monotonic() > deadline:
+                raise RuntimeError("no agent server started in the debug pod")
+            time.sleep(0.02)
+
+    def forget_server(self) -> None:
+        """Hide the agent server: the next run starts the agent as a process (not timed)."""
+        for d in self.server_dirs():
+            shutil.rmtree(d, ignore_errors=True)
+
     def forget_payload(self) -> None:
         """Empty the node's payload cache of the current debug pod (not timed)."""
         for _name, uid in self.debug_pods():
@@ -170,9 +193,10 @@ ROWS = (
     "cold: create + wait + ship + run",
     "ship: pod reused, payload uploaded",
     "warm: pod reused, payload cached",
+    "warm, agent as a process (no server)",
     "kubectl exec POD -- ip -j link",
     "kubectl exec POD -- python3 -c pass",
-    "kubectl exec -i POD -- agent (cached)",
+    "kubectl exec -i POD -- agent (served)",
     "local: import what describe loads",
     "kubectl bridge --help",
 )
@@ -187,12 +211,16 @@ def one_round(r: Rig, samples: dict[str, list[float]]) -> None:
     """One sample of each row, in the order that leaves the right state for the next."""
     r.delete_debug_pods()
     samples[ROWS[0]].append(r.run(DESCRIBE))
+    r.wait_for_server()
     samples[ROWS[2]].append(r.run(DESCRIBE))
-    samples[ROWS[3]].append(r.run(r.exec_argv("ip", "-j", "link")))
-    samples[ROWS[4]].append(r.run(r.exec_argv("python3", "-c", "pass")))
-    samples[ROWS[5]].append(r.agent_alone())
-    samples[ROWS[6]].append(r.run(IMPORT_CLIENT))
-    samples[ROWS[7]].append(r.run(["kubectl", "bridge", "--help"]))
+    r.forget_server()
+    samples[ROWS[3]].append(r.run(DESCRIBE))
+    r.wait_for_server()
+    samples[ROWS[4]].append(r.run(r.exec_argv("ip", "-j", "link")))
+    samples[ROWS[5]].append(r.run(r.exec_argv("python3", "-c", "pass")))
+    samples[ROWS[6]].append(r.agent_alone())
+    samples[ROWS[7]].append(r.run(IMPORT_CLIENT))
+    samples[ROWS[8]].append(r.run(["kubectl", "bridge", "--help"]))
     r.forget_payload()
     samples[ROWS[1]].append(r.run(DESCRIBE))
 
@@ -209,20 +237,21 @@ def run_benchmark(repeat: int, pod_start: float) -> tuple[str, list[benchlib.Goa
         for _ in range(repeat):
             one_round(r, samples)
     med = {row: statistics.median(v) for row, v in samples.items()}
-    base = med[ROWS[3]]
+    base = med[ROWS[4]]
     rows = [[row, benchlib.ms(t), f"{t / base:5.2f}×"] for row, t in med.items()]
     title = f"Target 3 — end to end via kubectl and the stand-in ({repeat} rounds, median)"
     text = benchlib.table(title, ["kubectl bridge describe pod nginx", "time", "vs exec"], rows)
     warm = med[ROWS[2]] / base
     cold, shipping = med[ROWS[0]], med[ROWS[1]]
+    ship_ms, wait_ms = (shipping - med[ROWS[3]]) * 1000, (cold - shipping) * 1000
     goals = [
         benchlib.Goal(3, "warm describe vs kubectl exec ip -j link", f"{warm:.2f}×",
                       f"≤ {GOAL}×", warm <= GOAL),
         benchlib.Goal(
             3,
             f"cold describe (incl. the stand-in's {pod_start * 1000:.0f} ms pod start)",
-            f"{cold * 1000:.0f} ms = warm + {(shipping - med[ROWS[2]]) * 1000:.0f} ms ship "
-            f"+ {(cold - shipping) * 1000:.0f} ms create/wait",
+            f"{cold * 1000:.0f} ms = warm (process) + {ship_ms:.0f} ms ship "
+            f"+ {wait_ms:.0f} ms create/wait",
             "—",
             None,
         ),

@@ -62,7 +62,8 @@ def test_end_to_end_benchmark_runs_through_kubectl() -> None:
         "cold: create",
         "warm: pod reused",
         "kubectl exec POD -- ip -j link",
-        "kubectl exec -i POD -- agent (cached)",
+        "warm, agent as a process (no server)",
+        "kubectl exec -i POD -- agent (served)",
     ):
         assert row in out
     assert "[3] warm describe vs kubectl exec ip -j link" in out
