@@ -43,9 +43,11 @@ def test_collector_prints_both_tables_and_every_goal() -> None:
         "usual way (13 commands)",
         "collect() scope node",
         "agent as shipped, scope node",
+        "agent server's client, by container id",
+        "agent server's client, scope node",
     ):
         assert row in out
-    assert out.count("[1] ") == 6 and out.count("[2] ") == 2
+    assert out.count("[1] ") == 8 and out.count("[2] ") == 3
     prefixes = re.findall(r"(kbb-[0-9a-f]{6})-\*", done.stderr)
     assert len(prefixes) == 2
     left = os.listdir("/run/netns") if os.path.isdir("/run/netns") else []
