@@ -11,7 +11,8 @@ Why each choice:
   SYS_PTRACE (open ``/proc/PID/ns/net`` of another user's process) and
   NET_ADMIN (nfnetlink refuses even reads of the nftables rules without it:
   the masquerade and forwarding answers).  Reading rtnetlink needs nothing
-  more; NET_RAW only for captures.  Pod Security's "baseline" already
+  more, and NET_RAW is never added: the tool prints tcpdump commands for
+  the user to run, it does not capture.  Pod Security's "baseline" already
   forbids SYS_ADMIN, so NET_ADMIN does not change the level a namespace
   needs ("privileged").  ``--privileged`` exists for runtimes whose
   default profile still refuses.
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import __version__
+from ..errors import UsageError
 from .config import parse_duration
 
 #: Pod Security Admission enforces "privileged" on kube-system on stock
@@ -42,6 +44,9 @@ from .config import parse_duration
 DEFAULT_NAMESPACE = "kube-system"
 DEFAULT_IMAGE = "docker.io/library/python:3.12.8-alpine3.21"
 DEFAULT_TTL_SECONDS = 15 * 60
+#: The debug pod always has a deadline: "0 = no limit", as some kubectl flags
+#: read it, would leave a privileged pod running forever.
+MIN_TTL_SECONDS = 1
 DEFAULT_WAIT_SECONDS = 60.0
 CONTAINER = "bridge"
 CACHE_DIR = "/tmp/kubectl-bridge"
@@ -72,7 +77,6 @@ class DebugPodOptions:
     image_pull_secret: str | None = None
     ttl_seconds: int = DEFAULT_TTL_SECONDS
     privileged: bool = False
-    capture: bool = False  # adds NET_RAW for tcpdump
     wait_seconds: float = DEFAULT_WAIT_SECONDS
     remove: bool = False  # --rm
 
@@ -80,6 +84,11 @@ class DebugPodOptions:
 def options_from_args(args: argparse.Namespace) -> DebugPodOptions:
     """Read the debug-pod flags; absent flags keep the documented defaults."""
     ttl = parse_duration(getattr(args, "ttl", None), default=DEFAULT_TTL_SECONDS, flag="--ttl")
+    if ttl < MIN_TTL_SECONDS:
+        raise UsageError(
+            f"--ttl {getattr(args, 'ttl', '')}: the debug pod needs a lifetime",
+            "give a duration such as --ttl 15m (the pod ends by then; 0 is not 'no limit')",
+        )
     wait = parse_duration(
         getattr(args, "timeout", None), default=DEFAULT_WAIT_SECONDS, flag="--timeout"
     )
@@ -87,7 +96,7 @@ def options_from_args(args: argparse.Namespace) -> DebugPodOptions:
         namespace=getattr(args, "debug_namespace", None) or DEFAULT_NAMESPACE,
         image=getattr(args, "image", None) or DEFAULT_IMAGE,
         image_pull_secret=getattr(args, "image_pull_secret", None),
-        ttl_seconds=max(int(ttl), 1),
+        ttl_seconds=int(ttl),
         privileged=bool(getattr(args, "privileged", False)),
         wait_seconds=wait,
         remove=bool(getattr(args, "rm", False)),
@@ -95,7 +104,7 @@ def options_from_args(args: argparse.Namespace) -> DebugPodOptions:
 
 
 def _security_context(options: DebugPodOptions) -> dict[str, Any]:
-    add = ["NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE"] + (["NET_RAW"] if options.capture else [])
+    add = ["NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE"]
     ctx: dict[str, Any] = {
         "capabilities": {"drop": ["ALL"], "add": add},
         "privileged": options.privileged,

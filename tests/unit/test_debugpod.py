@@ -82,7 +82,6 @@ def test_options_change_the_manifest_and_its_hash() -> None:
         image_pull_secret="regcred",
         ttl_seconds=120,
         privileged=True,
-        capture=True,
     )
     spec = custom["spec"]
     assert custom["metadata"]["namespace"] == "debug"
@@ -90,7 +89,7 @@ def test_options_change_the_manifest_and_its_hash() -> None:
     assert spec["activeDeadlineSeconds"] == 120
     ctx = spec["containers"][0]["securityContext"]
     assert ctx["privileged"] is True
-    assert ctx["capabilities"]["add"] == ["NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE", "NET_RAW"]
+    assert ctx["capabilities"]["add"] == ["NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE"]  # never NET_RAW
     assert spec["containers"][0]["image"] == "registry.local/python:3.12"
     hash_of = lambda m: m["metadata"]["labels"][dp.LABEL_SPEC_HASH]  # noqa: E731
     assert hash_of(custom) != hash_of(base)
@@ -194,3 +193,9 @@ def test_dry_run_yaml_round_trips() -> None:
     text = dp.manifest_yaml(m)
     assert text.startswith("apiVersion: v1\nkind: Pod\n")
     assert yaml.safe_load(text) == m
+
+
+@pytest.mark.parametrize("ttl", ["0", "0s", "500ms"])
+def test_a_debug_pod_always_has_a_lifetime(ttl: str) -> None:
+    with pytest.raises(UsageError, match="needs a lifetime"):
+        dp.options_from_args(argparse.Namespace(ttl=ttl))
