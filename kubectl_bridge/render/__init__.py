@@ -89,17 +89,37 @@ def header(view: View) -> str:
     target = snap.target
     if view.node_view:
         what = f"node {snap.node_name}: every bridge and port"
+        how = "node view"
     else:
         first = view.paths[0].hops[0].details.get("owner") if view.paths else target.kind
         what = f"{first} on node {snap.node_name}"
-    how = f"found by {target.found_by}" + (f", pid {target.pid}" if target.pid else "")
+        how = f"found by {target.found_by}" + (f", pid {target.pid}" if target.pid else "")
     took = f", collected in {snap.agent.duration_ms:.0f} ms" if snap.agent.duration_ms else ""
     if snap.agent.served_by == "server":  # the debug pod's long-lived agent answered
         took += " by the agent server"
     return f"{what} ({how}{took})"
 
 
+#: Sections that a pod view reads only along the pod's own path.
+PATH_ONLY = frozenset({"ports", "macs", "networks"})
+
+
 def _render_section(view: View, name: str, data: Any, style: Style) -> str:
+    text = _render_table(view, name, data, style)
+    snap = view.snapshot
+    partial = snap.agent.scope == "pod" and not snap.target.host_network
+    if name in PATH_ONLY and partial and snap.host.bridges:
+        # A pod view reads only this pod's port (its cost must not grow with the
+        # node's pods); say so, and where the whole bridge is.
+        where = f"node {snap.node_name}" if snap.target.kind == "pod" else "host"
+        text += f"\n  (this pod's port only; every port: kubectl bridge {_NODE_VERB[name]} {where})"
+    return text
+
+
+_NODE_VERB = {"ports": "ports", "macs": "macs", "networks": "inspect"}
+
+
+def _render_table(view: View, name: str, data: Any, style: Style) -> str:
     if name == "interfaces":
         return tables.render_interfaces(data, style)
     if name == "ports":
