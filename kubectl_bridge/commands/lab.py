@@ -55,9 +55,10 @@ def _up(paths: Paths, env: Environment, *, pods: int, cni: str) -> int:
     sandbox = lab.up(paths, pods=pods, cni=cni)
     out.write(f"sandbox up (state in {paths.root}):\n")
     out.writelines(f"  {line}\n" for line in lab.status(paths).lines)
+    look = "describe pod nginx" if pods else "describe node master1"
     out.write(
         "as root (the kubeconfig is root's: its token lets exec run commands as root), paste\n"
-        "the line below, then: kubectl bridge describe pod nginx; remove it all: sandbox down\n"
+        f"the line below, then: kubectl bridge {look}; remove it all: sandbox down\n"
     )
     out.write(f"{export_line(sandbox.paths)}\n")
     return EXIT_OK
