@@ -7,30 +7,20 @@ left running must die with the pod and with the stand-in, as on a node.
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 import signal
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from procs import mentioning
 from standin_helpers import NEEDS, Cluster, one_json
 
 from kubectl_bridge.kube.agentrun import SERVER_IDLE_ENV
 from kubectl_bridge.sandbox import podprocs
 
 pytestmark = [pytest.mark.e2e, pytest.mark.netns, NEEDS]
-
-
-def mentioning(text: str) -> list[int]:
-    pids = []
-    for entry in glob.glob("/proc/[0-9]*/cmdline"):
-        with contextlib.suppress(OSError):
-            if text.encode() in Path(entry).read_bytes():
-                pids.append(int(entry.split("/")[2]))
-    return [p for p in pids if p != os.getpid()]
 
 
 def wait_for(condition: Callable[[], object], seconds: float = 15) -> bool:

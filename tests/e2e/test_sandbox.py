@@ -11,7 +11,6 @@ links, because concurrent test runs create namespaces of their own.
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import io
 import json
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from procs import mentioning as processes_mentioning
 
 from kubectl_bridge.cli import Environment, main
 from kubectl_bridge.sandbox import lab
@@ -63,15 +63,6 @@ def alive(proc: dict[str, Any]) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def processes_mentioning(text: str) -> list[int]:
-    pids = []
-    for entry in glob.glob("/proc/[0-9]*/cmdline"):
-        with contextlib.suppress(OSError):
-            if text.encode() in Path(entry).read_bytes():
-                pids.append(int(entry.split("/")[2]))
-    return [p for p in pids if p != os.getpid()]
 
 
 def kubepods_dirs_with(uids: list[str]) -> list[str]:

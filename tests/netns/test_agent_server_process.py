@@ -9,7 +9,6 @@ lives in that namespace; every test kills whatever mentions its directory.
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from procs import mentioning
 
 from kubectl_bridge.agent.protocol import encode_request
 from kubectl_bridge.kube import ship
@@ -36,16 +36,6 @@ pytestmark = [
         os.geteuid() != 0 or not shutil.which("unshare"), reason="needs root and unshare"
     ),
 ]
-
-
-def mentioning(text: str) -> list[int]:
-    """Pids whose command line names ``text`` (the server names its directory)."""
-    pids = []
-    for entry in glob.glob("/proc/[0-9]*/cmdline"):
-        with contextlib.suppress(OSError):
-            if text.encode() in Path(entry).read_bytes():
-                pids.append(int(entry.split("/")[2]))
-    return [p for p in pids if p != os.getpid()]
 
 
 @pytest.fixture
