@@ -37,7 +37,7 @@ from pyroute2.netlink.exceptions import NetlinkError
 from pyroute2.netlink.marshal import Marshal
 from pyroute2.netlink.nfnetlink import NFNL_SUBSYS_NFTABLES
 
-from .nsthread import run_in_netns
+from .nsthread import SocketOwner, run_in_netns
 
 RECV_SIZE = 1 << 18
 NFPROTO_UNSPEC = 0
@@ -108,7 +108,7 @@ def _open(netns_path: str | None) -> socket.socket:
     return make() if netns_path is None else run_in_netns(netns_path, make)
 
 
-class Nftables:
+class Nftables(SocketOwner):
     """One NETLINK_NETFILTER socket, bound to one network namespace."""
 
     def __init__(self, netns_path: str | None = None, *, sock: Any = None) -> None:
@@ -122,16 +122,6 @@ class Nftables:
         self.requests = 0
         #: every answer's raw bytes, when a recorder wants them (tests/fixtures)
         self.recorded: list[bytes] | None = None
-
-    def close(self) -> None:
-        """Release the socket."""
-        self.sock.close()
-
-    def __enter__(self) -> Nftables:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def tables(self) -> list[Any]:
         """Every table of every family."""

@@ -24,6 +24,7 @@ CLONE_NEWNET = 0x40000000
 NETLINK_ROUTE = 0
 
 T = TypeVar("T")
+S = TypeVar("S", bound="SocketOwner")
 
 _libc: ctypes.CDLL | None = None
 
@@ -79,6 +80,22 @@ def run_in_netns(path: str, work: Callable[[], T]) -> T:
     if failure:
         raise failure[0]
     return result[0]
+
+
+class SocketOwner:
+    """Owns one netlink socket for a ``with`` block: the agent's netlink clients share this."""
+
+    sock: socket.socket
+
+    def close(self) -> None:
+        """Release the socket."""
+        self.sock.close()
+
+    def __enter__(self: S) -> S:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def netlink_socket_in(path: str) -> socket.socket:

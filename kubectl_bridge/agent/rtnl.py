@@ -43,7 +43,7 @@ from pyroute2.netlink.rtnl.ndmsg import ndmsg
 from pyroute2.netlink.rtnl.nsidmsg import nsidmsg
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
-from .nsthread import NETLINK_ROUTE, netlink_socket_in
+from .nsthread import NETLINK_ROUTE, SocketOwner, netlink_socket_in
 
 SOL_NETLINK = 270
 NETLINK_EXT_ACK = 11
@@ -70,7 +70,7 @@ class MarshalRoute(Marshal):  # type: ignore[misc]  # pyroute2 has no type hints
     }
 
 
-class Netlink:
+class Netlink(SocketOwner):
     """One NETLINK_ROUTE socket, bound to one network namespace."""
 
     def __init__(self, netns_path: str | None = None) -> None:
@@ -87,16 +87,6 @@ class Netlink:
         self.seq = 0
         self.requests = 0
         self.messages = 0
-
-    def close(self) -> None:
-        """Release the socket."""
-        self.sock.close()
-
-    def __enter__(self) -> Netlink:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def dump(self, msg: Any, msg_type: int) -> list[Any]:
         """A dump request; the kernel applies the filters set in ``msg``."""
