@@ -39,7 +39,6 @@ from pyroute2.netlink.nfnetlink import NFNL_SUBSYS_NFTABLES
 
 from .nsthread import SocketOwner, run_in_netns
 
-RECV_SIZE = 1 << 18
 NFPROTO_UNSPEC = 0
 NFTSOCKET = "pyroute2.netlink.nfnetlink.nftsocket"
 NLSOCKET = "pyroute2.netlink.nlsocket"
@@ -167,25 +166,7 @@ class Nftables(SocketOwner):
         msg["header"]["pid"] = 0
         msg.encode()
         self.sock.send(msg.data)
-        return self._collect(self.seq, dump=dump)
-
-    def _collect(self, seq: int, *, dump: bool) -> list[Any]:
-        out: list[Any] = []
-        while True:
-            data = self.sock.recv(RECV_SIZE)
-            if self.recorded is not None:
-                self.recorded.append(data)
-            for reply in self.marshal.parse(data):
-                header = reply["header"]
-                if header["sequence_number"] != seq:
-                    continue
-                if header.get("error") is not None:
-                    raise header["error"]
-                if header["type"] in (NLMSG_DONE, NLMSG_ERROR):
-                    return out
-                out.append(reply)
-                if not dump:
-                    return out
+        return self.collect(self.seq, dump=dump)
 
 
 def parse_recorded(chunks: list[bytes]) -> list[Any]:

@@ -18,7 +18,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 CLONE_NEWNET = 0x40000000
 NETLINK_ROUTE = 0
@@ -82,10 +82,40 @@ def run_in_netns(path: str, work: Callable[[], T]) -> T:
     return result[0]
 
 
+#: Kernel constants (linux/netlink.h), spelled here so this module needs no pyroute2.
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+RECV_SIZE = 1 << 18
+
+
 class SocketOwner:
-    """Owns one netlink socket for a ``with`` block: the agent's netlink clients share this."""
+    """One netlink socket for a ``with`` block, and the reply loop every netlink family shares."""
 
     sock: socket.socket
+    marshal: Any
+    #: replies kept by ``collect`` (how many messages a query cost)
+    messages = 0
+    #: every answer's raw bytes, when a recorder wants them (tests/fixtures)
+    recorded: list[bytes] | None = None
+
+    def collect(self, seq: int, *, dump: bool) -> list[Any]:
+        """The replies to request ``seq``: until DONE or an ACK, or the first one for a get."""
+        out: list[Any] = []
+        while True:
+            data = self.sock.recv(RECV_SIZE)
+            if self.recorded is not None:
+                self.recorded.append(data)
+            for reply in self.marshal.parse(data):
+                header = reply["header"]
+                if header["sequence_number"] != seq:
+                    continue
+                if header.get("error") is not None:
+                    raise header["error"]
+                if header["type"] in (NLMSG_DONE, NLMSG_ERROR):  # ERROR 0 is an ACK
+                    return out
+                self.messages += 1
+                out.append(reply)
+                if not dump:
+                    return out
 
     def close(self) -> None:
         """Release the socket."""

@@ -19,7 +19,7 @@ import os
 import socket
 from typing import Any
 
-from pyroute2.netlink import NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
+from pyroute2.netlink import NLM_F_DUMP, NLM_F_REQUEST
 from pyroute2.netlink.exceptions import NetlinkError
 from pyroute2.netlink.marshal import Marshal
 from pyroute2.netlink.rtnl import (
@@ -48,7 +48,6 @@ from .nsthread import NETLINK_ROUTE, SocketOwner, netlink_socket_in
 SOL_NETLINK = 270
 NETLINK_EXT_ACK = 11
 NETLINK_GET_STRICT_CHK = 12
-RECV_SIZE = 1 << 18
 
 
 class MarshalRoute(Marshal):  # type: ignore[misc]  # pyroute2 has no type hints
@@ -111,26 +110,7 @@ class Netlink(SocketOwner):
         msg["header"]["pid"] = 0
         msg.encode()
         self.sock.send(msg.data)
-        return self._collect(self.seq, dump=bool(flags & NLM_F_DUMP))
-
-    def _collect(self, seq: int, *, dump: bool) -> list[Any]:
-        out: list[Any] = []
-        while True:
-            data = self.sock.recv(RECV_SIZE)
-            for reply in self.marshal.parse(data):
-                header = reply["header"]
-                if header["sequence_number"] != seq:
-                    continue
-                if header.get("error") is not None:
-                    raise header["error"]
-                if header["type"] == NLMSG_DONE:
-                    return out
-                if header["type"] == NLMSG_ERROR:  # an ACK (error 0)
-                    return out
-                self.messages += 1
-                out.append(reply)
-                if not dump:
-                    return out
+        return self.collect(self.seq, dump=bool(flags & NLM_F_DUMP))
 
 
 def strerror(exc: BaseException) -> str:
